@@ -1,0 +1,212 @@
+// Package enrollment puts contacts into workflows: it matches events against
+// published triggers, writes the enrollment row that enforces "one per
+// contact per workflow per entry", and starts the interpreter run on Temporal.
+package enrollment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"gorm.io/gorm"
+
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows"
+	"github.com/crmflow/crmflow/workflows/definition"
+)
+
+// Errors the API turns into answers.
+var (
+	ErrWorkflowNotFound = errors.New("workflow not found")
+	ErrContactNotFound  = errors.New("contact not found")
+	ErrNotFound         = errors.New("enrollment not found")
+	ErrNotPublished     = errors.New("the workflow is not published: publish it before enrolling contacts")
+)
+
+// Search attribute keys on every enrollment run, so support staff can find a
+// contact's runs in the Temporal UI. Ids only: no personal data.
+var (
+	AttrAccountID  = temporal.NewSearchAttributeKeyKeyword("CrmAccountId")
+	AttrWorkflowID = temporal.NewSearchAttributeKeyKeyword("CrmWorkflowId")
+	AttrContactID  = temporal.NewSearchAttributeKeyKeyword("CrmContactId")
+)
+
+// Service enrolls contacts.
+type Service struct {
+	DB       *gorm.DB
+	Temporal client.Client
+	Log      *slog.Logger
+	// UIBaseURL is the Temporal Web UI (for links in enrollment answers).
+	UIBaseURL string
+	Namespace string
+}
+
+// Request asks for one enrollment.
+type Request struct {
+	AccountID  string
+	WorkflowID string
+	ContactID  string
+	TriggerID  string
+	Event      *models.Event
+	// Test runs the workflow's current definition, draft or not, marked as a test.
+	Test bool
+}
+
+// Enroll enrolls the contact unless the re-entry setting forbids it: with
+// re-entry off a contact enters a workflow once; with it on, again only after
+// its last entry finished. created is false when an existing enrollment was
+// returned instead. Safe under concurrency: the unique (workflow, contact,
+// entry) index lets exactly one writer win.
+func (s *Service) Enroll(ctx context.Context, req Request) (e *models.Enrollment, created bool, err error) {
+	wf, def, version, err := s.loadWorkflow(ctx, req)
+	if err != nil {
+		return nil, false, err
+	}
+	var contact models.Contact
+	if err := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", req.AccountID, req.ContactID).First(&contact).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, false, ErrContactNotFound
+		}
+		return nil, false, fmt.Errorf("loading contact: %w", err)
+	}
+	e = &models.Enrollment{
+		ID: models.NewID(), AccountID: req.AccountID, WorkflowID: wf.ID, ContactID: contact.ID,
+		Version: version, Status: models.EnrollmentPending, Test: req.Test, TriggerID: req.TriggerID,
+		StartedAt: time.Now().UTC(),
+	}
+	if req.Event != nil {
+		e.EventID = req.Event.ID
+	}
+	if req.Test {
+		e.EntryKey = "test-" + e.ID
+	} else {
+		existing, err := s.reserveEntry(ctx, e, def.Settings.AllowReentry)
+		if err != nil || existing != nil {
+			return existing, false, err
+		}
+	}
+	if req.Test {
+		if err := s.DB.WithContext(ctx).Create(e).Error; err != nil {
+			return nil, false, fmt.Errorf("recording test enrollment: %w", err)
+		}
+	}
+	if err := s.start(ctx, e, wf, &contact, def, req); err != nil {
+		// The row stays pending; the sweeper starts it again later.
+		return e, true, err
+	}
+	return e, true, nil
+}
+
+// reserveEntry writes the enrollment row with the next entry number, or
+// returns the enrollment that makes a new one unwanted.
+func (s *Service) reserveEntry(ctx context.Context, e *models.Enrollment, allowReentry bool) (*models.Enrollment, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		var last models.Enrollment
+		err := s.DB.WithContext(ctx).Where("workflow_id = ? AND contact_id = ? AND test = ?", e.WorkflowID, e.ContactID, false).
+			Order("entry_no DESC").Limit(1).Find(&last).Error
+		if err != nil {
+			return nil, fmt.Errorf("reading earlier enrollments: %w", err)
+		}
+		if last.ID != "" && (!allowReentry || !terminal(last.Status)) {
+			return &last, nil
+		}
+		e.EntryNo = last.EntryNo + 1
+		e.EntryKey = strconv.Itoa(e.EntryNo)
+		err = s.DB.WithContext(ctx).Create(e).Error
+		if err == nil {
+			return nil, nil
+		}
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, fmt.Errorf("recording enrollment: %w", err)
+		}
+		// Another trigger enrolled the contact at the same moment: read again.
+	}
+	return nil, fmt.Errorf("recording enrollment: too much contention for contact %s", e.ContactID)
+}
+
+func terminal(status string) bool {
+	switch status {
+	case models.EnrollmentCompleted, models.EnrollmentExited, models.EnrollmentFailed:
+		return true
+	}
+	return false
+}
+
+func (s *Service) loadWorkflow(ctx context.Context, req Request) (*models.Workflow, *definition.Definition, int, error) {
+	var wf models.Workflow
+	if err := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", req.AccountID, req.WorkflowID).First(&wf).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil, 0, ErrWorkflowNotFound
+		}
+		return nil, nil, 0, fmt.Errorf("loading workflow: %w", err)
+	}
+	raw := wf.Definition
+	version := wf.Version
+	if !req.Test {
+		if wf.Status != models.WorkflowPublished {
+			return nil, nil, 0, ErrNotPublished
+		}
+		var v models.WorkflowVersion
+		if err := s.DB.WithContext(ctx).Where("workflow_id = ? AND version = ?", wf.ID, wf.Version).First(&v).Error; err != nil {
+			return nil, nil, 0, fmt.Errorf("loading version %d: %w", wf.Version, err)
+		}
+		raw = v.Definition
+	}
+	var def definition.Definition
+	if err := json.Unmarshal(raw, &def); err != nil {
+		return nil, nil, 0, fmt.Errorf("reading workflow definition: %w", err)
+	}
+	return &wf, &def, version, nil
+}
+
+// TemporalID is the readable, deterministic id of an enrollment's run.
+func TemporalID(e *models.Enrollment) string {
+	return "enroll/" + e.WorkflowID + "/" + e.ContactID + "/" + e.EntryKey
+}
+
+// start starts (or finds, if already started) the interpreter run.
+func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Workflow, c *models.Contact, def *definition.Definition, req Request) error {
+	in := workflows.Input{
+		AccountID: e.AccountID, WorkflowID: e.WorkflowID, Version: e.Version, ContactID: e.ContactID,
+		EnrollmentID: e.ID, Test: e.Test,
+	}
+	if req.Test {
+		in.Definition = def
+	}
+	if ev := req.Event; ev != nil {
+		in.Event = &workflows.Event{ID: ev.ID, Type: ev.Type, Data: ev.Data, OccurredAt: ev.OccurredAt}
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                       TemporalID(e),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			AttrAccountID.ValueSet(e.AccountID), AttrWorkflowID.ValueSet(e.WorkflowID), AttrContactID.ValueSet(e.ContactID),
+		),
+		Memo: map[string]any{"workflow": wf.Name, "contact": c.DisplayName(), "version": e.Version, "test": e.Test},
+	}
+	run, err := s.Temporal.ExecuteWorkflow(ctx, opts, workflows.InterpretWorkflow, in)
+	if err != nil {
+		var already *serviceerror.WorkflowExecutionAlreadyStarted
+		if !errors.As(err, &already) {
+			return fmt.Errorf("starting enrollment run: %w", err)
+		}
+	}
+	updates := map[string]any{"temporal_workflow_id": opts.ID}
+	if run != nil {
+		updates["temporal_run_id"] = run.GetRunID()
+		e.TemporalRunID = run.GetRunID()
+	}
+	e.TemporalWorkflowID = opts.ID
+	// Only fill in what the run's own first step has not written yet.
+	return s.DB.WithContext(ctx).Model(&models.Enrollment{}).Where("id = ? AND temporal_run_id = ''", e.ID).Updates(updates).Error
+}

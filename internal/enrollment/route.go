@@ -1,0 +1,89 @@
+package enrollment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/condition"
+	"github.com/crmflow/crmflow/workflows/definition"
+)
+
+// Route matches an event against the published triggers of its type in its
+// account and enrolls the contact in every workflow with a matching trigger
+// (once per workflow, however many of its triggers match). It records which
+// enrollments the event started and marks it routed.
+func (s *Service) Route(ctx context.Context, ev *models.Event) error {
+	started, err := s.match(ctx, ev)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	ev.RoutedAt = &now
+	ev.Enrollments = started
+	return s.DB.WithContext(ctx).Model(&models.Event{}).Where("id = ?", ev.ID).
+		Updates(map[string]any{"routed_at": now, "enrollments": mustJSON(started)}).Error
+}
+
+func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error) {
+	var rows []models.PublishedTrigger
+	err := s.DB.WithContext(ctx).Where("account_id = ? AND type = ?", ev.AccountID, ev.Type).
+		Order("workflow_id, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("finding triggers for %s: %w", ev.Type, err)
+	}
+	started := []string{}
+	if len(rows) == 0 || ev.ContactID == "" {
+		return started, nil
+	}
+	var contact models.Contact
+	if err := s.DB.WithContext(ctx).Preload("Tags").Where("account_id = ? AND id = ?", ev.AccountID, ev.ContactID).First(&contact).Error; err != nil {
+		return nil, fmt.Errorf("loading contact of event %s: %w", ev.ID, err)
+	}
+	scope := condition.MapScope{"contact": contact.Fields(), "event": ev.Data, "now": NowFields(time.Now().UTC())}
+	done := map[string]bool{}
+	var errs []error
+	for _, row := range rows {
+		if done[row.WorkflowID] {
+			continue
+		}
+		var t definition.Trigger
+		if err := json.Unmarshal(row.Definition, &t); err != nil {
+			errs = append(errs, fmt.Errorf("reading trigger %s of workflow %s: %w", row.TriggerID, row.WorkflowID, err))
+			continue
+		}
+		if !condition.Evaluate(t.Filters, scope, time.Now()) {
+			continue
+		}
+		done[row.WorkflowID] = true
+		e, created, err := s.Enroll(ctx, Request{AccountID: ev.AccountID, WorkflowID: row.WorkflowID,
+			ContactID: ev.ContactID, TriggerID: t.ID, Event: ev})
+		switch {
+		case errors.Is(err, ErrNotPublished):
+			// drafted since the trigger index was read
+		case err != nil:
+			errs = append(errs, fmt.Errorf("enrolling into workflow %s: %w", row.WorkflowID, err))
+		case created:
+			started = append(started, e.ID)
+		}
+	}
+	return started, errors.Join(errs...)
+}
+
+// NowFields is what now.* reads in conditions.
+func NowFields(t time.Time) map[string]any {
+	return map[string]any{
+		"day_of_week": []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}[t.Weekday()],
+		"time":        t.Format("15:04"),
+		"date":        t.Format(time.DateOnly),
+		"iso":         t.Format(time.RFC3339),
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,114 @@
+// Package check validates a whole workflow definition: its shape, every
+// trigger and step against its type, and the graph (dangling references,
+// unreachable steps, loops that never wait). Every fault is named by path.
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/crmflow/crmflow/workflows/condition"
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/triggers"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+// Parse decodes a definition strictly and validates it. The errors name
+// JSON paths; a definition with errors must not be saved.
+func Parse(raw []byte) (*definition.Definition, validation.Errors) {
+	var def definition.Definition
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&def); err != nil {
+		return nil, validation.Errors{decodeError(err)}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, validation.Errors{{Path: "", Message: "unexpected data after the JSON object"}}
+	}
+	return &def, Definition(&def)
+}
+
+func decodeError(err error) validation.FieldError {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return validation.FieldError{Path: te.Field, Message: fmt.Sprintf("must not be a JSON %s", te.Value)}
+	case errors.As(err, &se):
+		return validation.FieldError{Path: "", Message: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return validation.FieldError{Path: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Message: "unknown field"}
+	case errors.Is(err, io.EOF):
+		return validation.FieldError{Path: "", Message: "the body is empty; send the workflow definition as JSON"}
+	}
+	return validation.FieldError{Path: "", Message: "invalid JSON: " + err.Error()}
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Definition validates a decoded definition.
+func Definition(def *definition.Definition) validation.Errors {
+	p := validation.NewProblems()
+	if strings.TrimSpace(def.Name) == "" {
+		p.Add("name", "is required")
+	}
+	settings(p.At("settings"), &def.Settings)
+	triggerIDs := map[string]bool{}
+	for i := range def.Triggers {
+		t := &def.Triggers[i]
+		tp := p.At(fmt.Sprintf("triggers[%d]", i))
+		switch {
+		case !idPattern.MatchString(t.ID):
+			tp.Add("id", "is required: 1 to 64 letters, digits, _ or -")
+		case triggerIDs[t.ID]:
+			tp.Add("id", "duplicate trigger id %q", t.ID)
+		}
+		triggerIDs[t.ID] = true
+		kind, ok := triggers.Lookup(t.Type)
+		switch {
+		case ok:
+			kind.Validate(tp, t)
+		case triggers.Planned[t.Type]:
+			tp.Add("type", "trigger type %q is not available in this version yet", t.Type)
+		case t.Type == "":
+			tp.Add("type", "is required")
+		default:
+			tp.Add("type", "unknown trigger type %q", t.Type)
+		}
+		if t.Filters != nil {
+			condition.Validate(tp.At("filters"), t.Filters)
+		}
+	}
+	graph(p, def)
+	return p.Errors()
+}
+
+var dayNames = map[string]bool{"mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true}
+
+func settings(p *validation.Problems, s *definition.Settings) {
+	switch s.Timezone {
+	case "", "account", "contact":
+	default:
+		if _, err := time.LoadLocation(s.Timezone); err != nil {
+			p.Add("timezone", "unknown timezone %q: use account, contact or an IANA name such as America/New_York", s.Timezone)
+		}
+	}
+	if w := s.TimeWindow; w != nil {
+		for i, d := range w.Days {
+			if !dayNames[strings.ToLower(d)] {
+				p.Add(fmt.Sprintf("time_window.days[%d]", i), "unknown day %q (mon, tue, wed, thu, fri, sat, sun)", d)
+			}
+		}
+		for _, f := range []struct{ path, v string }{{"time_window.start", w.Start}, {"time_window.end", w.End}} {
+			if _, err := time.Parse("15:04", f.v); err != nil {
+				p.Add(f.path, "must be a time of day as HH:MM")
+			}
+		}
+	}
+}

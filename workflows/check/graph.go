@@ -1,0 +1,174 @@
+package check
+
+import (
+	"fmt"
+
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/durations"
+	"github.com/crmflow/crmflow/workflows/steps"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+// edge is one way out of a step, with the path that names it.
+type edge struct {
+	path string
+	to   string
+}
+
+// graph checks each step against its type, then the references between steps.
+func graph(p *validation.Problems, def *definition.Definition) {
+	index := map[string]int{}
+	for i := range def.Steps {
+		s := &def.Steps[i]
+		sp := p.At(fmt.Sprintf("steps[%d]", i))
+		switch _, dup := index[s.ID]; {
+		case !idPattern.MatchString(s.ID):
+			sp.Add("id", "is required: 1 to 64 letters, digits, _ or -")
+		case dup:
+			sp.Add("id", "duplicate step id %q", s.ID)
+		default:
+			index[s.ID] = i
+		}
+		kind, ok := steps.Lookup(s.Type)
+		switch {
+		case ok:
+			kind.Validate(sp, s)
+		case steps.Planned[s.Type]:
+			sp.Add("type", "step type %q is not available in this version yet", s.Type)
+			continue
+		case s.Type == "":
+			sp.Add("type", "is required")
+			continue
+		default:
+			sp.Add("type", "unknown step type %q", s.Type)
+			continue
+		}
+		if _, isAction := kind.(steps.Action); isAction {
+			failure(sp, s)
+		} else if s.Retry != nil || s.OnFailure != "" {
+			sp.Add("retry", "only action steps take retry and on_failure")
+		}
+	}
+	if len(def.Steps) == 0 {
+		p.Add("steps", "at least one step is required")
+		return
+	}
+	if def.Start == "" {
+		p.Add("start", "is required: the id of the first step")
+		return
+	}
+	if _, ok := index[def.Start]; !ok {
+		p.Add("start", "no step has id %q", def.Start)
+		return
+	}
+	out := make([][]edge, len(def.Steps))
+	for i := range def.Steps {
+		out[i] = edges(&def.Steps[i])
+		for _, e := range out[i] {
+			if _, ok := index[e.to]; !ok {
+				p.Add(fmt.Sprintf("steps[%d].%s", i, e.path), "no step has id %q", e.to)
+			}
+		}
+	}
+	reached := reachable(def, index, out)
+	for i := range def.Steps {
+		if !reached[i] && def.Steps[i].ID != "" {
+			p.Add(fmt.Sprintf("steps[%d]", i), "step %q is unreachable from start %q", def.Steps[i].ID, def.Start)
+		}
+	}
+	loopsWithoutWait(p, def, index, out)
+}
+
+func failure(p *validation.Problems, s *definition.Step) {
+	if r := s.Retry; r != nil {
+		if r.MaxAttempts < 0 || r.MaxAttempts > 100 {
+			p.Add("retry.max_attempts", "must be between 1 and 100")
+		}
+		if r.Backoff != 0 && (r.Backoff < 1 || r.Backoff > 10) {
+			p.Add("retry.backoff", "must be between 1 and 10")
+		}
+		if r.InitialInterval != "" {
+			if _, err := durations.Parse(r.InitialInterval); err != nil {
+				p.Add("retry.initial_interval", "%s", err.Error())
+			}
+		}
+	}
+}
+
+func edges(s *definition.Step) []edge {
+	var out []edge
+	if s.Next != "" {
+		out = append(out, edge{"next", s.Next})
+	}
+	if s.OnFailure != "" && s.OnFailure != "fail" && s.OnFailure != "continue" {
+		out = append(out, edge{"on_failure", s.OnFailure})
+	}
+	if k, ok := steps.Lookup(s.Type); ok {
+		for _, t := range k.Targets(s) {
+			out = append(out, edge{t.Path, t.StepID})
+		}
+	}
+	return out
+}
+
+func reachable(def *definition.Definition, index map[string]int, out [][]edge) []bool {
+	seen := make([]bool, len(def.Steps))
+	stack := []int{index[def.Start]}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[i] {
+			continue
+		}
+		seen[i] = true
+		for _, e := range out[i] {
+			if j, ok := index[e.to]; ok && !seen[j] {
+				stack = append(stack, j)
+			}
+		}
+	}
+	return seen
+}
+
+// waiter is a kind that lets time pass (a wait), which makes a loop safe.
+type waiter interface{ Waits() bool }
+
+// loopsWithoutWait refuses cycles in which no step waits: such a loop would
+// spin through sends as fast as the worker can run them.
+func loopsWithoutWait(p *validation.Problems, def *definition.Definition, index map[string]int, out [][]edge) {
+	waits := func(i int) bool {
+		k, ok := steps.Lookup(def.Steps[i].Type)
+		w, isWaiter := k.(waiter)
+		return ok && isWaiter && w.Waits() && !def.Steps[i].Disabled
+	}
+	// Depth-first search over steps that do not wait: any back edge closes a
+	// cycle made only of non-waiting steps.
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(def.Steps))
+	var visit func(i int)
+	visit = func(i int) {
+		color[i] = grey
+		for _, e := range out[i] {
+			j, ok := index[e.to]
+			if !ok || waits(j) {
+				continue
+			}
+			switch color[j] {
+			case grey:
+				p.Add(fmt.Sprintf("steps[%d].%s", i, e.path), "this leads back to step %q in a loop with no wait step; add a wait so the loop cannot spin", e.to)
+			case white:
+				visit(j)
+			}
+		}
+		color[i] = black
+	}
+	for i := range def.Steps {
+		if color[i] == white && !waits(i) {
+			visit(i)
+		}
+	}
+}

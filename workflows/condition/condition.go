@@ -1,0 +1,30 @@
+// Package condition evaluates the condition trees used by trigger filters,
+// if/else branches, wait-until and goals. A leaf compares a field with a
+// value; groups combine leaves with all, any and not. A missing field is
+// empty, never an error, so conditions on optional data stay simple.
+package condition
+
+// Node is a node of a condition tree: a leaf (field, op, value) or a group
+// (all, any, not).
+type Node struct {
+	All   []*Node `json:"all,omitempty"`
+	Any   []*Node `json:"any,omitempty"`
+	Not   *Node   `json:"not,omitempty"`
+	Field string  `json:"field,omitempty"`
+	Op    string  `json:"op,omitempty"`
+	Value any     `json:"value,omitempty"`
+}
+
+// Scope resolves a dotted field path ("contact.email", "event.tag",
+// "steps.s1.response.status") to its value. ok is false when it is missing.
+type Scope interface {
+	Lookup(path string) (value any, ok bool)
+}
+
+// MapScope is a Scope over nested maps, the shape templates also read.
+type MapScope map[string]any
+
+// Lookup walks the path through nested maps; "contact.tags" may be a list.
+func (m MapScope) Lookup(path string) (any, bool) {
+	return lookupPath(map[string]any(m), path)
+}

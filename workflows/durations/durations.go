@@ -1,0 +1,39 @@
+// Package durations reads the duration strings of the contract ("90s", "3d", "1w").
+package durations
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+var durationPart = regexp.MustCompile(`(\d+(?:\.\d+)?)(ms|s|m|h|d|w)`)
+
+// Parse reads Go-style and day-style durations: "90s", "15m", "2h",
+// "3d", "1w", and sums such as "1d12h". Days are 24 hours: calendar-aware
+// waits belong to wait modes that name a date.
+func Parse(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	rest := s
+	var total time.Duration
+	for rest != "" {
+		loc := durationPart.FindStringSubmatchIndex(rest)
+		if loc == nil || loc[0] != 0 {
+			return 0, fmt.Errorf("%q is not a duration (use forms like 90s, 15m, 2h, 3d, 1w)", s)
+		}
+		n, err := strconv.ParseFloat(rest[loc[2]:loc[3]], 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a duration: %w", s, err)
+		}
+		unit := map[string]time.Duration{
+			"ms": time.Millisecond, "s": time.Second, "m": time.Minute, "h": time.Hour,
+			"d": 24 * time.Hour, "w": 7 * 24 * time.Hour,
+		}[rest[loc[4]:loc[5]]]
+		total += time.Duration(n * float64(unit))
+		rest = rest[loc[1]:]
+	}
+	return total, nil
+}

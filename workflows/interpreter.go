@@ -1,0 +1,160 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/steps"
+)
+
+// Interpret walks the pinned version's graph for one contact: one step at a
+// time from the cursor, until a step without next, an end step, an exit or
+// a failure. Waits are durable timers; action steps are activities.
+func Interpret(ctx workflow.Context, in Input) error {
+	r := &run{in: in, cursor: in.Cursor}
+	if r.cursor == nil {
+		r.cursor = &Cursor{Visits: map[string]int{}, Outputs: map[string]map[string]any{}}
+	}
+	if err := r.load(ctx); err != nil {
+		return r.finish(ctx, models.EnrollmentFailed, "loading the workflow: "+err.Error(), "")
+	}
+	if r.cursor.StepID == "" && in.Cursor == nil {
+		r.cursor.StepID = r.def.Start
+	}
+	executedThisRun := 0
+	for r.cursor.StepID != "" {
+		if shouldContinueAsNew(ctx, executedThisRun) {
+			return r.continueAsNew(ctx)
+		}
+		step, ok := r.def.StepByID(r.cursor.StepID)
+		if !ok {
+			return r.finish(ctx, models.EnrollmentFailed, fmt.Sprintf("step %q does not exist in version %d", r.cursor.StepID, in.Version), r.cursor.StepID)
+		}
+		r.cursor.Visits[step.ID]++
+		r.cursor.Executed++
+		executedThisRun++
+		next, end, err := r.step(ctx, step)
+		if err != nil {
+			if temporal.IsCanceledError(err) || errors.Is(ctx.Err(), workflow.ErrCanceled) {
+				return r.finishCancelled(ctx, step.ID)
+			}
+			return r.finish(ctx, models.EnrollmentFailed, err.Error(), step.ID)
+		}
+		if end != nil {
+			return r.finish(ctx, end.status, end.reason, step.ID)
+		}
+		r.cursor.StepID = next
+	}
+	return r.finish(ctx, models.EnrollmentCompleted, "", "")
+}
+
+// run is the state of one interpreter run.
+type run struct {
+	in     Input
+	def    *definition.Definition
+	cursor *Cursor
+}
+
+type ending struct {
+	status string
+	reason string
+}
+
+func (r *run) ref() RunRef {
+	return RunRef{AccountID: r.in.AccountID, WorkflowID: r.in.WorkflowID, Version: r.in.Version,
+		ContactID: r.in.ContactID, EnrollmentID: r.in.EnrollmentID, Test: r.in.Test}
+}
+
+func (r *run) load(ctx workflow.Context) error {
+	var res LoadRunResult
+	in := LoadRunInput{Run: r.ref(), TemporalRunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
+	if err := workflow.ExecuteLocalActivity(localCtx(ctx), ActivityLoadRun, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	r.def = &res.Definition
+	if r.in.Definition != nil { // Test Workflow runs the draft it was given
+		r.def = r.in.Definition
+	}
+	return nil
+}
+
+// step runs one step and says where to go next, or how the enrollment ends.
+func (r *run) step(ctx workflow.Context, s *definition.Step) (next string, end *ending, err error) {
+	kind, ok := steps.Lookup(s.Type)
+	if !ok {
+		return "", nil, fmt.Errorf("step %q has unknown type %q", s.ID, s.Type)
+	}
+	if s.Disabled {
+		return s.Next, nil, r.record(ctx, s, RecordStepInput{Status: models.StepSkipped, Output: map[string]any{"reason": "step is disabled"}})
+	}
+	switch k := kind.(type) {
+	case steps.Action:
+		return r.action(ctx, s, k)
+	case steps.Flow:
+		return r.flow(ctx, s, k)
+	}
+	return "", nil, fmt.Errorf("step type %q cannot run", s.Type)
+}
+
+func (r *run) flow(ctx workflow.Context, s *definition.Step, k steps.Flow) (string, *ending, error) {
+	started := workflow.Now(ctx)
+	out, err := k.Run(ctx, &runtime{r: r}, s)
+	if err != nil {
+		if temporal.IsCanceledError(err) {
+			return "", nil, err
+		}
+		rerr := r.record(ctx, s, RecordStepInput{Status: models.StepFailed, StartedAt: started, Error: err.Error()})
+		return "", nil, errors.Join(err, rerr)
+	}
+	r.setOutput(s.ID, out.Output)
+	if err := r.record(ctx, s, RecordStepInput{Status: models.StepCompleted, StartedAt: started, Output: out.Output}); err != nil {
+		return "", nil, err
+	}
+	if out.Exit {
+		return "", &ending{status: models.EnrollmentExited, reason: out.Reason}, nil
+	}
+	if s.Type == "end" {
+		return "", &ending{status: models.EnrollmentCompleted, reason: out.Reason}, nil
+	}
+	return out.Next, nil, nil
+}
+
+func (r *run) setOutput(stepID string, out map[string]any) {
+	if out != nil {
+		r.cursor.Outputs[stepID] = out
+	}
+}
+
+// record writes an execution-log row through a local activity.
+func (r *run) record(ctx workflow.Context, s *definition.Step, in RecordStepInput) error {
+	in.Run = r.ref()
+	in.Step = *s
+	in.Visit = r.cursor.Visits[s.ID]
+	now := workflow.Now(ctx)
+	if in.StartedAt.IsZero() {
+		in.StartedAt = now
+	}
+	if in.Status != models.StepWaiting && in.Status != models.StepRunning && in.FinishedAt == nil {
+		in.FinishedAt = &now
+	}
+	return workflow.ExecuteLocalActivity(localCtx(ctx), ActivityRecordStep, in).Get(ctx, nil)
+}
+
+// finish closes the enrollment; a failure of the run itself is not an error
+// of the workflow (it is recorded, visible, and retryable by the API).
+func (r *run) finish(ctx workflow.Context, status, reason, stepID string) error {
+	in := FinishInput{Run: r.ref(), Status: status, Reason: reason, StepID: stepID, FinishedAt: workflow.Now(ctx)}
+	return workflow.ExecuteLocalActivity(localCtx(ctx), ActivityFinish, in).Get(ctx, nil)
+}
+
+// finishCancelled records a removal from the workflow; the context is
+// cancelled, so the record runs on a disconnected one.
+func (r *run) finishCancelled(ctx workflow.Context, stepID string) error {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	return r.finish(dctx, models.EnrollmentExited, "removed from workflow", stepID)
+}

@@ -1,0 +1,84 @@
+package steps
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/template"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+// decodeConfig decodes a step's config strictly (unknown fields are faults,
+// so a typo never silently does nothing) and reports faults at config.<field>.
+func decodeConfig(p *validation.Problems, raw json.RawMessage, dst any) bool {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		raw = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			p.Add("config."+te.Field, "must be %s, not %s", jsonKind(te.Type.Kind().String()), te.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			p.Add("config."+field, "unknown field")
+		default:
+			p.Add("config", "invalid config: %v", err)
+		}
+		return false
+	}
+	return true
+}
+
+// mustDecode decodes a config that validation already accepted.
+func mustDecode(raw json.RawMessage, dst any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return fmt.Errorf("reading step config: %w", err)
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "a list"
+	case "map", "struct":
+		return "an object"
+	case "bool":
+		return "true or false"
+	default:
+		return "a number"
+	}
+}
+
+// checkTemplate reports a template that does not parse.
+func checkTemplate(p *validation.Problems, path, s string) {
+	if err := template.Check(s); err != nil {
+		p.Add(path, "%s", err.Error())
+	}
+}
+
+// required reports an empty required string.
+func required(p *validation.Problems, path, s string) bool {
+	if strings.TrimSpace(s) == "" {
+		p.Add(path, "is required")
+		return false
+	}
+	return true
+}
+
+// noTargets is for kinds that only go to their own next.
+type noTargets struct{}
+
+func (noTargets) Targets(*definition.Step) []Target { return nil }

@@ -1,0 +1,72 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/template"
+)
+
+// Env is what actions may touch; the activities package implements it over
+// the database and the providers.
+type Env interface {
+	AddTags(ctx context.Context, call *Call, tags []string) (added []string, err error)
+	RemoveTags(ctx context.Context, call *Call, tags []string) (removed []string, err error)
+	UpdateContact(ctx context.Context, call *Call, fields map[string]string) (changed []string, err error)
+	SendSMS(ctx context.Context, call *Call, m SMS) (Sent, error)
+	SendEmail(ctx context.Context, call *Call, m Email) (Sent, error)
+	PostJSON(ctx context.Context, call *Call, url string, body any) (HTTPResponse, error)
+}
+
+// Call is one execution of an action step for one enrollment.
+type Call struct {
+	AccountID    string
+	WorkflowID   string
+	Version      int
+	EnrollmentID string
+	ContactID    string
+	Test         bool
+	Step         definition.Step
+	Visit        int
+	Settings     definition.Settings
+	// IdempotencyKey is (enrollment, step, visit): the same on every retry.
+	IdempotencyKey string
+	// Scope is what templates and conditions read: contact, event, steps,
+	// account, custom_values, now.
+	Scope map[string]any
+}
+
+// Render renders a template of the step's config against the call's scope.
+func (c *Call) Render(s string) (string, error) { return template.Render(s, c.Scope) }
+
+// SMS is a text message to the enrolled contact.
+type SMS struct {
+	From      string
+	Body      string
+	MediaURLs []string
+}
+
+// Email is an email to the enrolled contact.
+type Email struct {
+	FromName  string
+	FromEmail string
+	Subject   string
+	HTML      string
+	Text      string
+}
+
+// Sent describes a message once the ledger has it.
+type Sent struct {
+	MessageID  string // our id, listed at /v1/messages
+	Status     string // sent, recorded, skipped
+	ProviderID string
+	To         string
+	Reason     string // why it was skipped
+}
+
+// HTTPResponse is what a webhook answered.
+type HTTPResponse struct {
+	Status  int
+	Headers map[string]string
+	Body    any // parsed when JSON, else text
+}

@@ -1,0 +1,58 @@
+// Package template renders the Liquid templates of step configs
+// ({{contact.first_name | default: "there"}}) with github.com/osteele/liquid.
+package template
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/osteele/liquid"
+)
+
+var (
+	engine = liquid.NewEngine()
+	// cache keeps parsed templates: the same few bodies render for every contact.
+	cache sync.Map // string -> *liquid.Template
+)
+
+// IsTemplate reports whether s has Liquid markup at all; plain strings skip the engine.
+func IsTemplate(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "{%") }
+
+// Check parses s and returns a readable error when it is not valid Liquid.
+func Check(s string) error {
+	if !IsTemplate(s) {
+		return nil
+	}
+	_, err := parse(s)
+	return err
+}
+
+// Render renders s against scope (contact, event, steps, account, custom_values...).
+// A missing variable renders as empty text, as in Liquid.
+func Render(s string, scope map[string]any) (string, error) {
+	if !IsTemplate(s) {
+		return s, nil
+	}
+	t, err := parse(s)
+	if err != nil {
+		return "", err
+	}
+	out, rerr := t.RenderString(scope)
+	if rerr != nil {
+		return "", fmt.Errorf("rendering template: %s", rerr.Error())
+	}
+	return out, nil
+}
+
+func parse(s string) (*liquid.Template, error) {
+	if t, ok := cache.Load(s); ok {
+		return t.(*liquid.Template), nil
+	}
+	t, err := engine.ParseString(s)
+	if err != nil {
+		return nil, fmt.Errorf("template does not parse: %s", err.Error())
+	}
+	cache.Store(s, t)
+	return t, nil
+}

@@ -1,0 +1,54 @@
+// Package triggers holds the trigger types: one file a type (or family),
+// with its config, its validation, and which events it listens to.
+package triggers
+
+import (
+	"sort"
+
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+// Kind is what every trigger type provides.
+type Kind interface {
+	Type() string
+	// Events are the event types that may fire it.
+	Events() []string
+	// Validate checks the trigger's config; p points at the trigger (triggers[i]).
+	Validate(p *validation.Problems, t *definition.Trigger)
+}
+
+var registry = map[string]Kind{}
+
+func register(k Kind) {
+	if _, dup := registry[k.Type()]; dup {
+		panic("triggers: duplicate trigger type " + k.Type())
+	}
+	registry[k.Type()] = k
+}
+
+// Lookup returns the kind of a trigger type.
+func Lookup(typ string) (Kind, bool) {
+	k, ok := registry[typ]
+	return k, ok
+}
+
+// Types lists the registered trigger types, sorted.
+func Types() []string {
+	out := make([]string, 0, len(registry))
+	for t := range registry {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Planned are trigger types of the contract that this build does not fire yet.
+var Planned = map[string]bool{
+	"contact_changed": true, "contact_dnd_changed": true, "birthday_reminder": true, "custom_date_reminder": true,
+	"note_added": true, "task_added": true, "task_completed": true, "form_submitted": true, "survey_submitted": true,
+	"appointment_booked": true, "appointment_status_changed": true, "opportunity_created": true,
+	"opportunity_status_changed": true, "pipeline_stage_changed": true, "invoice_paid": true,
+	"payment_received": true, "order_submitted": true, "subscription_changed": true, "customer_replied": true,
+	"email_event": true, "trigger_link_clicked": true, "inbound_webhook": true, "scheduler": true,
+}

@@ -1,0 +1,128 @@
+// Package workflows holds crmflow's Temporal workflows. Interpret is the one
+// generic workflow that walks a published workflow version's step graph for
+// one enrolled contact. Everything here is deterministic: data comes in
+// through activities, time through the SDK.
+package workflows
+
+import (
+	"time"
+
+	"github.com/crmflow/crmflow/workflows/condition"
+	"github.com/crmflow/crmflow/workflows/definition"
+)
+
+// TaskQueue is where the worker listens and enrollments run.
+const TaskQueue = "crmflow"
+
+// Names of the workflows and activities, shared by the worker and the
+// interpreter so neither imports the other's code.
+const (
+	InterpretWorkflow = "crmflow.Interpret"
+
+	ActivityLoadRun     = "crmflow.LoadRun"
+	ActivityExecuteStep = "crmflow.ExecuteStep"
+	ActivityEvaluate    = "crmflow.Evaluate"
+	ActivityRecordStep  = "crmflow.RecordStep"
+	ActivityFinish      = "crmflow.Finish"
+)
+
+// Input starts (or continues) one enrollment: (workflow, version, contact, event).
+type Input struct {
+	AccountID    string
+	WorkflowID   string
+	Version      int
+	ContactID    string
+	EnrollmentID string
+	Test         bool
+	// Definition is set only for Test Workflow runs, which run an unpublished draft.
+	Definition *definition.Definition `json:",omitempty"`
+	Event      *Event                 `json:",omitempty"`
+	// Cursor resumes a run carried over by continue-as-new or a retry.
+	Cursor *Cursor `json:",omitempty"`
+}
+
+// Event is the event that enrolled the contact (what event.<path> reads).
+type Event struct {
+	ID         string
+	Type       string
+	Data       map[string]any
+	OccurredAt time.Time
+}
+
+// Cursor is where a run stands: the next step, how often each step ran
+// (visits key the idempotency of sends), the outputs so far, and how many
+// steps ran in all.
+type Cursor struct {
+	StepID   string
+	Visits   map[string]int
+	Outputs  map[string]map[string]any
+	Executed int
+}
+
+// RunRef identifies the enrollment in activity inputs.
+type RunRef struct {
+	AccountID    string
+	WorkflowID   string
+	Version      int
+	ContactID    string
+	EnrollmentID string
+	Test         bool
+}
+
+// LoadRunInput asks for the pinned definition and marks the enrollment running.
+type LoadRunInput struct {
+	Run           RunRef
+	TemporalRunID string
+}
+
+// LoadRunResult is the definition the run walks.
+type LoadRunResult struct {
+	Definition definition.Definition
+}
+
+// StepInput runs one action step (or evaluates one branch step).
+type StepInput struct {
+	Run       RunRef
+	Step      definition.Step
+	Visit     int
+	Settings  definition.Settings
+	Event     *Event                    `json:",omitempty"`
+	Outputs   map[string]map[string]any `json:",omitempty"`
+	StartedAt time.Time
+}
+
+// StepResult is what an action step did.
+type StepResult struct {
+	Output  map[string]any
+	Skipped bool
+	Reason  string
+}
+
+// EvaluateInput evaluates conditions in order for a branching step.
+type EvaluateInput struct {
+	StepInput
+	Conditions []*condition.Node
+}
+
+// RecordStepInput writes one execution-log row and the enrollment's status.
+type RecordStepInput struct {
+	Run        RunRef
+	Step       definition.Step
+	Visit      int
+	Status     string // running, waiting, completed, skipped, failed
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Until      *time.Time // for waits: when the wait ends
+	Output     map[string]any
+	Error      string
+	Attempts   int
+}
+
+// FinishInput closes the enrollment.
+type FinishInput struct {
+	Run        RunRef
+	Status     string // completed, exited, failed
+	Reason     string
+	StepID     string
+	FinishedAt time.Time
+}
