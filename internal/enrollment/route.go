@@ -43,7 +43,7 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 	if err := s.DB.WithContext(ctx).Preload("Tags").Where("account_id = ? AND id = ?", ev.AccountID, ev.ContactID).First(&contact).Error; err != nil {
 		return nil, fmt.Errorf("loading contact of event %s: %w", ev.ID, err)
 	}
-	scope := condition.MapScope{"contact": contact.Fields(), "event": ev.Data, "now": NowFields(time.Now().UTC())}
+	scope := condition.MapScope{"contact": contact.Fields(), "event": ev.Data, "now": condition.NowFields(time.Now().UTC())}
 	done := map[string]bool{}
 	var errs []error
 	for _, row := range rows {
@@ -71,16 +71,6 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 		}
 	}
 	return started, errors.Join(errs...)
-}
-
-// NowFields is what now.* reads in conditions.
-func NowFields(t time.Time) map[string]any {
-	return map[string]any{
-		"day_of_week": []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}[t.Weekday()],
-		"time":        t.Format("15:04"),
-		"date":        t.Format(time.DateOnly),
-		"iso":         t.Format(time.RFC3339),
-	}
 }
 
 func mustJSON(v any) string {

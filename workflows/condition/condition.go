@@ -4,6 +4,8 @@
 // empty, never an error, so conditions on optional data stay simple.
 package condition
 
+import "time"
+
 // Node is a node of a condition tree: a leaf (field, op, value) or a group
 // (all, any, not).
 type Node struct {
@@ -27,4 +29,14 @@ type MapScope map[string]any
 // Lookup walks the path through nested maps; "contact.tags" may be a list.
 func (m MapScope) Lookup(path string) (any, bool) {
 	return lookupPath(map[string]any(m), path)
+}
+
+// NowFields is what now.* reads in conditions.
+func NowFields(t time.Time) map[string]any {
+	return map[string]any{
+		"day_of_week": []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}[t.Weekday()],
+		"time":        t.Format("15:04"),
+		"date":        t.Format(time.DateOnly),
+		"iso":         t.Format(time.RFC3339),
+	}
 }

@@ -1,0 +1,70 @@
+// Package activities holds every side effect of the interpreter: loading the
+// pinned definition, writing the execution log, and running action steps
+// against the database and the providers (Twilio, SMTP, HTTP webhooks).
+package activities
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"go.temporal.io/sdk/activity"
+	"gorm.io/gorm"
+
+	"github.com/crmflow/crmflow/activities/email"
+	"github.com/crmflow/crmflow/activities/sms"
+	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/workflows"
+)
+
+// Options wires the activities to their dependencies.
+type Options struct {
+	DB       *gorm.DB
+	Contacts *contacts.Service
+	// SMS and Email are nil when no provider is configured: messages are
+	// then recorded (status "recorded"), not sent.
+	SMS   sms.Sender
+	Email email.Sender
+	// HTTP makes webhook calls; nil builds one that refuses private
+	// addresses unless AllowPrivate is set.
+	HTTP         *http.Client
+	AllowPrivate bool
+	Log          *slog.Logger
+}
+
+// Activities implements the activities the interpreter calls by name.
+type Activities struct {
+	opts     Options
+	http     *http.Client
+	versions sync.Map // "<workflow>/<version>" -> definition (versions are immutable)
+}
+
+// New builds the activities.
+func New(opts Options) *Activities {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &Activities{opts: opts, http: opts.HTTP}
+	if a.http == nil {
+		a.http = NewWebhookClient(opts.AllowPrivate)
+	}
+	return a
+}
+
+// Registry is where activities are registered: a worker, or the SDK's test environment.
+type Registry interface {
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// Register registers every activity under the names the interpreter uses.
+func (a *Activities) Register(w Registry) {
+	for name, fn := range map[string]any{
+		workflows.ActivityLoadRun:     a.LoadRun,
+		workflows.ActivityExecuteStep: a.ExecuteStep,
+		workflows.ActivityEvaluate:    a.Evaluate,
+		workflows.ActivityRecordStep:  a.RecordStep,
+		workflows.ActivityFinish:      a.Finish,
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}

@@ -1,0 +1,103 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/crmflow/crmflow/activities/email"
+	"github.com/crmflow/crmflow/activities/sms"
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows"
+	"github.com/crmflow/crmflow/workflows/steps"
+)
+
+// ExecuteStep runs one action step and writes its execution-log row: running
+// (with the attempt number and the last error while Temporal retries), then
+// completed or skipped with its output. The interpreter records the final
+// failure itself, since only it knows the last attempt failed.
+func (a *Activities) ExecuteStep(ctx context.Context, in workflows.StepInput) (workflows.StepResult, error) {
+	kind, ok := steps.Lookup(in.Step.Type)
+	action, isAction := kind.(steps.Action)
+	if !ok || !isAction {
+		return workflows.StepResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("step %s: %q is not an action step type", in.Step.ID, in.Step.Type), "BadStep", nil)
+	}
+	attempt := int(activity.GetInfo(ctx).Attempt)
+	if err := a.logStep(ctx, in, models.StepRunning, attempt, nil, ""); err != nil {
+		return workflows.StepResult{}, err
+	}
+	scope, _, err := a.scope(ctx, in)
+	if err != nil {
+		return workflows.StepResult{}, err
+	}
+	call := &steps.Call{
+		AccountID: in.Run.AccountID, WorkflowID: in.Run.WorkflowID, Version: in.Run.Version,
+		EnrollmentID: in.Run.EnrollmentID, ContactID: in.Run.ContactID, Test: in.Run.Test,
+		Step: in.Step, Visit: in.Visit, Settings: in.Settings,
+		IdempotencyKey: IdempotencyKey(in), Scope: scope,
+	}
+	res, err := action.Execute(ctx, a, call)
+	if err != nil {
+		err = classify(err)
+		// Keep the attempt's error visible while Temporal retries.
+		if lerr := a.logStep(ctx, in, models.StepRunning, attempt, nil, err.Error()); lerr != nil {
+			a.opts.Log.WarnContext(ctx, "writing step attempt failed", "enrollment_id", in.Run.EnrollmentID, "error", lerr)
+		}
+		return workflows.StepResult{}, err
+	}
+	status := models.StepCompleted
+	out := res.Output
+	if res.Skipped {
+		status = models.StepSkipped
+		if out == nil {
+			out = map[string]any{}
+		}
+		out["reason"] = res.Reason
+	}
+	if err := a.logStep(ctx, in, status, attempt, out, ""); err != nil {
+		return workflows.StepResult{}, err
+	}
+	return workflows.StepResult{Output: res.Output, Skipped: res.Skipped, Reason: res.Reason}, nil
+}
+
+// IdempotencyKey is (enrollment, step, visit): the same on every retry of
+// the step, different for each pass of a loop.
+func IdempotencyKey(in workflows.StepInput) string {
+	return fmt.Sprintf("%s/%s/%d", in.Run.EnrollmentID, in.Step.ID, in.Visit)
+}
+
+// classify turns provider errors that retrying cannot fix into
+// non-retryable ones, keeping the provider's own message.
+func classify(err error) error {
+	var smsErr *sms.Error
+	var mailErr *email.Error
+	var hookErr *HTTPError
+	var permanent *PermanentError
+	switch {
+	case errors.As(err, &smsErr) && !smsErr.Retryable,
+		errors.As(err, &mailErr) && !mailErr.Retryable,
+		errors.As(err, &hookErr) && !hookErr.Retryable,
+		errors.As(err, &permanent):
+		return temporal.NewNonRetryableApplicationError(err.Error(), "StepFailed", err)
+	case errors.As(err, &hookErr) && hookErr.RetryAfter > 0:
+		return temporal.NewApplicationErrorWithOptions(err.Error(), "StepFailed", temporal.ApplicationErrorOptions{
+			Cause: err, NextRetryDelay: hookErr.RetryAfter,
+		})
+	}
+	return err
+}
+
+// PermanentError is a step failure that no retry can fix (bad config at run
+// time, a rendered URL that is not a URL...).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+func permanent(format string, args ...any) error {
+	return &PermanentError{Err: fmt.Errorf(format, args...)}
+}

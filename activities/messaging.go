@@ -1,0 +1,162 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/crmflow/crmflow/activities/email"
+	"github.com/crmflow/crmflow/activities/sms"
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/steps"
+)
+
+// SendSMS texts the enrolled contact through the send ledger.
+func (a *Activities) SendSMS(ctx context.Context, call *steps.Call, m steps.SMS) (steps.Sent, error) {
+	c, err := a.opts.Contacts.Get(ctx, call.AccountID, call.ContactID)
+	if err != nil {
+		return steps.Sent{}, contactError(err)
+	}
+	msg := &models.Message{Channel: "sms", To: c.Phone, From: m.From, Body: m.Body}
+	switch {
+	case c.Phone == "":
+		return a.skip(ctx, call, msg, "the contact has no phone number")
+	case c.DNDSMS:
+		return a.skip(ctx, call, msg, "the contact has do-not-disturb on for SMS")
+	}
+	var send func(context.Context) (string, error)
+	if a.opts.SMS != nil {
+		send = func(ctx context.Context) (string, error) {
+			res, err := a.opts.SMS.Send(ctx, sms.Message{To: c.Phone, From: m.From, Body: m.Body, MediaURLs: m.MediaURLs})
+			return res.ProviderID, err
+		}
+		msg.Provider = "twilio"
+	}
+	return a.deliver(ctx, call, msg, send)
+}
+
+// SendEmail emails the enrolled contact through the send ledger.
+func (a *Activities) SendEmail(ctx context.Context, call *steps.Call, m steps.Email) (steps.Sent, error) {
+	c, err := a.opts.Contacts.Get(ctx, call.AccountID, call.ContactID)
+	if err != nil {
+		return steps.Sent{}, contactError(err)
+	}
+	msg := &models.Message{Channel: "email", To: c.Email, From: m.FromEmail, Subject: m.Subject, Body: m.HTML}
+	switch {
+	case c.Email == "":
+		return a.skip(ctx, call, msg, "the contact has no email address")
+	case c.DNDEmail:
+		return a.skip(ctx, call, msg, "the contact has do-not-disturb on for email")
+	}
+	var send func(context.Context) (string, error)
+	if a.opts.Email != nil {
+		send = func(ctx context.Context) (string, error) {
+			// The Message-ID is derived from the ledger key, so a resend
+			// after an ambiguous failure is recognisable as the same mail.
+			res, err := a.opts.Email.Send(ctx, email.Message{FromName: m.FromName, FromEmail: m.FromEmail, To: c.Email,
+				Subject: m.Subject, HTML: m.HTML, Text: m.Text,
+				Headers: map[string]string{"Message-ID": fmt.Sprintf("<%s.%s.%d@crmflow>", call.EnrollmentID, call.Step.ID, call.Visit)}})
+			return res.MessageID, err
+		}
+		msg.Provider = "smtp"
+	}
+	return a.deliver(ctx, call, msg, send)
+}
+
+// deliver is the send ledger. The message row, keyed by (enrollment, step,
+// visit), is written before the provider is called and checked on every
+// retry: a row already sent (or whose send may have gone out before a crash)
+// is never sent again. send is nil when no provider is configured: the
+// message is then recorded, not sent.
+func (a *Activities) deliver(ctx context.Context, call *steps.Call, msg *models.Message, send func(context.Context) (string, error)) (steps.Sent, error) {
+	row, fresh, err := a.claim(ctx, call, msg)
+	if err != nil {
+		return steps.Sent{}, err
+	}
+	if !fresh {
+		switch row.Status {
+		case models.MessageSent, models.MessageRecorded, models.MessageSkipped:
+			return sentOf(row), nil
+		case models.MessageSending:
+			// An earlier attempt died between calling the provider and
+			// writing the answer: the message may be out. Never risk a second one.
+			row.Status = models.MessageSent
+			row.Error = "delivery unconfirmed: an earlier attempt stopped after calling the provider; not sent again to avoid a duplicate"
+			if err := a.opts.DB.WithContext(ctx).Model(row).Updates(map[string]any{"status": row.Status, "error": row.Error}).Error; err != nil {
+				return steps.Sent{}, fmt.Errorf("updating message %s: %w", row.ID, err)
+			}
+			return sentOf(row), nil
+		}
+		// failed with a retryable error: nothing went out, send again.
+		if err := a.opts.DB.WithContext(ctx).Model(row).Updates(map[string]any{"status": models.MessageSending, "error": ""}).Error; err != nil {
+			return steps.Sent{}, fmt.Errorf("updating message %s: %w", row.ID, err)
+		}
+	}
+	if send == nil {
+		row.Status = models.MessageRecorded
+		if err := a.opts.DB.WithContext(ctx).Model(row).Update("status", row.Status).Error; err != nil {
+			return steps.Sent{}, fmt.Errorf("recording message %s: %w", row.ID, err)
+		}
+		return sentOf(row), nil
+	}
+	providerID, sendErr := send(ctx)
+	if sendErr != nil {
+		row.Status, row.Error = models.MessageFailed, sendErr.Error()
+		if err := a.opts.DB.WithContext(ctx).Model(row).Updates(map[string]any{"status": row.Status, "error": row.Error}).Error; err != nil {
+			return steps.Sent{}, errors.Join(sendErr, fmt.Errorf("recording failed message %s: %w", row.ID, err))
+		}
+		return steps.Sent{}, sendErr
+	}
+	row.Status, row.ProviderID = models.MessageSent, providerID
+	if err := a.opts.DB.WithContext(ctx).Model(row).Updates(map[string]any{"status": row.Status, "provider_id": providerID}).Error; err != nil {
+		// The provider has it; the row says "sending", which a retry reads as
+		// "maybe sent" and never resends.
+		return steps.Sent{}, fmt.Errorf("recording sent message %s: %w", row.ID, err)
+	}
+	return sentOf(row), nil
+}
+
+// claim writes the ledger row for this (enrollment, step, visit), or returns
+// the one an earlier attempt wrote.
+func (a *Activities) claim(ctx context.Context, call *steps.Call, msg *models.Message) (*models.Message, bool, error) {
+	key := call.IdempotencyKey
+	msg.ID, msg.AccountID, msg.ContactID = models.NewID(), call.AccountID, call.ContactID
+	msg.EnrollmentID, msg.StepID, msg.IdempotencyKey = call.EnrollmentID, call.Step.ID, &key
+	if msg.Status == "" {
+		msg.Status = models.MessageSending
+	}
+	err := a.opts.DB.WithContext(ctx).Create(msg).Error
+	if err == nil {
+		return msg, true, nil
+	}
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, false, fmt.Errorf("writing message ledger: %w", err)
+	}
+	var existing models.Message
+	if err := a.opts.DB.WithContext(ctx).Where("idempotency_key = ?", key).First(&existing).Error; err != nil {
+		return nil, false, fmt.Errorf("reading message ledger: %w", err)
+	}
+	return &existing, false, nil
+}
+
+// skip records a message that was not sent, and why.
+func (a *Activities) skip(ctx context.Context, call *steps.Call, msg *models.Message, reason string) (steps.Sent, error) {
+	msg.Status, msg.Error = models.MessageSkipped, reason
+	row, _, err := a.claim(ctx, call, msg)
+	if err != nil {
+		return steps.Sent{}, err
+	}
+	s := sentOf(row)
+	s.Status, s.Reason = models.MessageSkipped, reason
+	return s, nil
+}
+
+func sentOf(m *models.Message) steps.Sent {
+	s := steps.Sent{MessageID: m.ID, Status: m.Status, ProviderID: m.ProviderID, To: m.To}
+	if m.Status == models.MessageSkipped {
+		s.Reason = m.Error
+	}
+	return s
+}

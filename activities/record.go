@@ -1,0 +1,108 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows"
+)
+
+// RecordStep writes an execution-log row for a flow step (or the final
+// failure of an action) and keeps the enrollment's status and step current.
+func (a *Activities) RecordStep(ctx context.Context, in workflows.RecordStepInput) error {
+	row := models.StepExecution{
+		ID: models.NewID(), AccountID: in.Run.AccountID, WorkflowID: in.Run.WorkflowID, EnrollmentID: in.Run.EnrollmentID,
+		ContactID: in.Run.ContactID, StepID: in.Step.ID, Visit: in.Visit, StepType: in.Step.Type, StepName: in.Step.Name,
+		Status: in.Status, Attempts: in.Attempts, StartedAt: in.StartedAt.UTC(), FinishedAt: in.FinishedAt,
+		Output: in.Output, Error: in.Error,
+	}
+	if in.Until != nil {
+		if row.Output == nil {
+			row.Output = map[string]any{}
+		}
+		row.Output["until"] = in.Until.UTC().Format(time.RFC3339)
+	}
+	status := models.EnrollmentActive
+	if in.Status == models.StepWaiting {
+		status = models.EnrollmentWaiting
+	}
+	return a.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := upsertStep(tx, &row, in.Status != models.StepFailed); err != nil {
+			return err
+		}
+		return setCurrent(tx, in.Run.EnrollmentID, in.Step.ID, status)
+	})
+}
+
+// logStep is RecordStep for action steps, from inside their activity.
+func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status string, attempt int, out map[string]any, errMsg string) error {
+	row := models.StepExecution{
+		ID: models.NewID(), AccountID: in.Run.AccountID, WorkflowID: in.Run.WorkflowID, EnrollmentID: in.Run.EnrollmentID,
+		ContactID: in.Run.ContactID, StepID: in.Step.ID, Visit: in.Visit, StepType: in.Step.Type, StepName: in.Step.Name,
+		Status: status, Attempts: attempt, StartedAt: in.StartedAt.UTC(), Output: out, Error: errMsg,
+	}
+	if status != models.StepRunning {
+		now := time.Now().UTC()
+		row.FinishedAt = &now
+	}
+	return a.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := upsertStep(tx, &row, true); err != nil {
+			return err
+		}
+		return setCurrent(tx, in.Run.EnrollmentID, in.Step.ID, models.EnrollmentActive)
+	})
+}
+
+// upsertStep writes the row for (enrollment, step, visit), keeping its
+// first start time; a retried write changes nothing more than the last did.
+func upsertStep(tx *gorm.DB, row *models.StepExecution, replaceOutput bool) error {
+	cols := []string{"status", "finished_at", "error", "step_name"}
+	if row.Attempts > 0 {
+		cols = append(cols, "attempts")
+	}
+	if replaceOutput {
+		cols = append(cols, "output")
+	}
+	err := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "enrollment_id"}, {Name: "step_id"}, {Name: "visit"}},
+		DoUpdates: clause.AssignmentColumns(cols),
+	}).Create(row).Error
+	if err != nil {
+		return fmt.Errorf("writing execution log of step %s: %w", row.StepID, err)
+	}
+	return nil
+}
+
+// setCurrent moves the enrollment to a step, unless it already ended (a
+// removal from the workflow wins over a late log write).
+func setCurrent(tx *gorm.DB, enrollmentID, stepID, status string) error {
+	err := tx.Model(&models.Enrollment{}).
+		Where("id = ? AND status NOT IN ?", enrollmentID, []string{models.EnrollmentCompleted, models.EnrollmentFailed, models.EnrollmentExited}).
+		Updates(map[string]any{"current_step": stepID, "status": status, "updated_at": time.Now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("updating enrollment %s: %w", enrollmentID, err)
+	}
+	return nil
+}
+
+// Finish closes the enrollment with its final status and reason.
+func (a *Activities) Finish(ctx context.Context, in workflows.FinishInput) error {
+	updates := map[string]any{"status": in.Status, "exit_reason": in.Reason, "finished_at": in.FinishedAt.UTC(), "updated_at": time.Now().UTC()}
+	if in.StepID != "" {
+		updates["current_step"] = in.StepID
+	}
+	q := a.opts.DB.WithContext(ctx).Model(&models.Enrollment{}).Where("id = ?", in.Run.EnrollmentID)
+	if in.Status != models.EnrollmentExited {
+		// A removal recorded by the API stays a removal.
+		q = q.Where("status <> ?", models.EnrollmentExited)
+	}
+	if err := q.Updates(updates).Error; err != nil {
+		return fmt.Errorf("closing enrollment %s: %w", in.Run.EnrollmentID, err)
+	}
+	return nil
+}
