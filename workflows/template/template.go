@@ -49,10 +49,34 @@ func parse(s string) (*liquid.Template, error) {
 	if t, ok := cache.Load(s); ok {
 		return t.(*liquid.Template), nil
 	}
+	if err := balanced(s); err != nil {
+		return nil, err
+	}
 	t, err := engine.ParseString(s)
 	if err != nil {
 		return nil, fmt.Errorf("template does not parse: %s", err.Error())
 	}
 	cache.Store(s, t)
 	return t, nil
+}
+
+// balanced reports a "{{" or "{%" that is never closed. The engine would
+// print such text as it is; a builder almost surely forgot the braces.
+func balanced(s string) error {
+	for _, d := range [][2]string{{"{{", "}}"}, {"{%", "%}"}} {
+		rest := s
+		for {
+			i := strings.Index(rest, d[0])
+			if i < 0 {
+				break
+			}
+			rest = rest[i+2:]
+			j := strings.Index(rest, d[1])
+			if k := strings.Index(rest, d[0]); j < 0 || (k >= 0 && k < j) {
+				return fmt.Errorf("template does not parse: %q at offset %d is never closed with %q", d[0], len(s)-len(rest)-2, d[1])
+			}
+			rest = rest[j+2:]
+		}
+	}
+	return nil
 }

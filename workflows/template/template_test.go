@@ -1,0 +1,32 @@
+package template
+
+import "testing"
+
+func TestRender(t *testing.T) {
+	scope := map[string]any{"contact": map[string]any{"first_name": "Ada", "custom": map[string]any{"plan": "gold"}}}
+	cases := map[string]string{
+		"Hi {{contact.first_name}}!":                           "Hi Ada!",
+		`Hi {{contact.last_name | default: "there"}}`:          "Hi there",
+		"Plan: {{contact.custom.plan | upcase}}":               "Plan: GOLD",
+		"{% if contact.custom.plan == 'gold' %}VIP{% endif %}": "VIP",
+		"no markup":                    "no markup",
+		"missing: [{{event.nothing}}]": "missing: []",
+	}
+	for in, want := range cases {
+		got, err := Render(in, scope)
+		if err != nil || got != want {
+			t.Errorf("Render(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestCheckRejectsBadTemplates(t *testing.T) {
+	for _, bad := range []string{"Hi {{contact.first_name", "{% if x %}never closed", "{{ | }}"} {
+		if Check(bad) == nil {
+			t.Errorf("Check(%q) accepted a bad template", bad)
+		}
+	}
+	if err := Check("fine {{ contact.email }}"); err != nil {
+		t.Error(err)
+	}
+}
