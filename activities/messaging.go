@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"gorm.io/gorm"
 
@@ -103,6 +104,12 @@ func (a *Activities) deliver(ctx context.Context, call *steps.Call, msg *models.
 	}
 	providerID, sendErr := send(ctx)
 	if sendErr != nil {
+		if ambiguous(sendErr) {
+			// The request may have reached the provider before the answer
+			// was lost: leave the row "sending", which the retry reads as
+			// "maybe sent" and never sends again.
+			return steps.Sent{}, sendErr
+		}
 		row.Status, row.Error = models.MessageFailed, sendErr.Error()
 		if err := a.opts.DB.WithContext(ctx).Model(row).Updates(map[string]any{"status": row.Status, "error": row.Error}).Error; err != nil {
 			return steps.Sent{}, errors.Join(sendErr, fmt.Errorf("recording failed message %s: %w", row.ID, err))
@@ -159,4 +166,23 @@ func sentOf(m *models.Message) steps.Sent {
 		s.Reason = m.Error
 	}
 	return s
+}
+
+// ambiguous reports a failed send that may nonetheless have been delivered:
+// no answer came back, yet the connection was made. A refused connection or
+// a failed DNS lookup proves nothing was sent.
+func ambiguous(err error) bool {
+	var smsErr *sms.Error
+	var mailErr *email.Error
+	noAnswer := (errors.As(err, &smsErr) && smsErr.Status == 0 && smsErr.Retryable) ||
+		(errors.As(err, &mailErr) && mailErr.Code == 0 && mailErr.Retryable)
+	if !noAnswer {
+		return false
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	if (errors.As(err, &opErr) && opErr.Op == "dial") || errors.As(err, &dnsErr) {
+		return false
+	}
+	return true
 }
