@@ -39,6 +39,13 @@ var (
 	AttrContactID  = temporal.NewSearchAttributeKeyKeyword("CrmContactId")
 )
 
+// SearchAttributeTypes registers those keys on a namespace.
+var SearchAttributeTypes = map[string]enumspb.IndexedValueType{
+	"CrmAccountId":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"CrmWorkflowId": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"CrmContactId":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+}
+
 // Service enrolls contacts.
 type Service struct {
 	DB       *gorm.DB
