@@ -17,6 +17,9 @@ type Config struct {
 	DevAPIKey         string
 	AdminKey          string
 	PublicURL         string
+	// TemporalUIURL is the Temporal Web UI that enrollment answers link to
+	// (CRMFLOW_TEMPORAL_UI_URL; `crmflow dev` sets its own).
+	TemporalUIURL string
 
 	TwilioAccountSID string
 	TwilioAuthToken  string
@@ -47,6 +50,7 @@ func FromEnv() Config {
 		DevAPIKey:           os.Getenv("CRMFLOW_DEV_API_KEY"),
 		AdminKey:            os.Getenv("CRMFLOW_ADMIN_KEY"),
 		PublicURL:           strings.TrimRight(os.Getenv("CRMFLOW_PUBLIC_URL"), "/"),
+		TemporalUIURL:       strings.TrimRight(os.Getenv("CRMFLOW_TEMPORAL_UI_URL"), "/"),
 		TwilioAccountSID:    os.Getenv("TWILIO_ACCOUNT_SID"),
 		TwilioAuthToken:     os.Getenv("TWILIO_AUTH_TOKEN"),
 		TwilioFromNumber:    os.Getenv("TWILIO_FROM_NUMBER"),

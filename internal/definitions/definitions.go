@@ -17,8 +17,12 @@ import (
 	"github.com/crmflow/crmflow/workflows/definition"
 )
 
-// ErrNotFound is returned for a workflow that does not exist in the account.
-var ErrNotFound = errors.New("workflow not found")
+// Errors the API turns into answers.
+var (
+	ErrNotFound = errors.New("workflow not found")
+	// ErrConcurrentPublish is a publish that lost a race with another one.
+	ErrConcurrentPublish = errors.New("the workflow was published concurrently; try again")
+)
 
 // Service stores workflows.
 type Service struct {
@@ -28,11 +32,7 @@ type Service struct {
 // Create validates and stores a new workflow as a draft. Validation faults
 // come back as validation.Errors.
 func (s *Service) Create(ctx context.Context, accountID string, raw []byte) (*models.Workflow, *definition.Definition, error) {
-	def, errs := check.Parse(raw)
-	if errs != nil {
-		return nil, nil, errs
-	}
-	body, err := json.Marshal(def)
+	def, body, err := parse(raw)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,11 +46,7 @@ func (s *Service) Create(ctx context.Context, accountID string, raw []byte) (*mo
 // Update replaces the workflow's current definition. A published workflow
 // keeps running its published version until it is published again.
 func (s *Service) Update(ctx context.Context, accountID, id string, raw []byte) (*models.Workflow, *definition.Definition, error) {
-	def, errs := check.Parse(raw)
-	if errs != nil {
-		return nil, nil, errs
-	}
-	body, err := json.Marshal(def)
+	def, body, err := parse(raw)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,11 +54,25 @@ func (s *Service) Update(ctx context.Context, accountID, id string, raw []byte) 
 	if err != nil {
 		return nil, nil, err
 	}
-	wf.Name, wf.Definition = def.Name, body
-	if err := s.DB.WithContext(ctx).Model(wf).Updates(map[string]any{"name": wf.Name, "definition": body, "updated_at": time.Now().UTC()}).Error; err != nil {
+	wf.Name, wf.Definition, wf.UpdatedAt = def.Name, body, time.Now().UTC()
+	if err := s.DB.WithContext(ctx).Model(wf).Updates(map[string]any{"name": wf.Name, "definition": body, "updated_at": wf.UpdatedAt}).Error; err != nil {
 		return nil, nil, fmt.Errorf("saving workflow: %w", err)
 	}
 	return wf, def, nil
+}
+
+// parse validates a definition and encodes it as it will be stored
+// (normalised: unknown fields were refused, defaults made explicit).
+func parse(raw []byte) (*definition.Definition, []byte, error) {
+	def, errs := check.Parse(raw)
+	if errs != nil {
+		return nil, nil, errs
+	}
+	body, err := json.Marshal(def)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding definition: %w", err)
+	}
+	return def, body, nil
 }
 
 // Get loads a workflow of the account.
@@ -134,7 +144,7 @@ func (s *Service) Publish(ctx context.Context, accountID, id string) (*models.Wo
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("publishing workflow %s: published concurrently, try again", id)
+			return ErrConcurrentPublish
 		}
 		wf.Status, wf.Version, wf.UpdatedAt = models.WorkflowPublished, v.Version, now
 		out = &wf

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/crmflow/crmflow/models"
@@ -18,14 +19,27 @@ import (
 // enrollments the event started and marks it routed.
 func (s *Service) Route(ctx context.Context, ev *models.Event) error {
 	started, err := s.match(ctx, ev)
-	if err != nil {
-		return err
+	// Keep what earlier routing attempts started: on a second pass those
+	// enrollments already exist and would not be reported again.
+	for _, id := range ev.Enrollments {
+		if !slices.Contains(started, id) {
+			started = append(started, id)
+		}
 	}
-	now := time.Now().UTC()
-	ev.RoutedAt = &now
+	slices.Sort(started)
 	ev.Enrollments = started
-	return s.DB.WithContext(ctx).Model(&models.Event{}).Where("id = ?", ev.ID).
-		Updates(map[string]any{"routed_at": now, "enrollments": mustJSON(started)}).Error
+	updates := map[string]any{"enrollments": mustJSON(started)}
+	if err == nil {
+		// Only a complete pass marks the event routed; a partial one is
+		// retried by the sweeper, which enrolls nobody twice.
+		now := time.Now().UTC()
+		ev.RoutedAt = &now
+		updates["routed_at"] = now
+	}
+	if uerr := s.DB.WithContext(ctx).Model(&models.Event{}).Where("id = ?", ev.ID).Updates(updates).Error; uerr != nil {
+		return errors.Join(err, fmt.Errorf("recording routed event %s: %w", ev.ID, uerr))
+	}
+	return err
 }
 
 func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -22,6 +23,18 @@ import (
 // Parse decodes a definition strictly and validates it. The errors name
 // JSON paths; a definition with errors must not be saved.
 func Parse(raw []byte) (*definition.Definition, validation.Errors) {
+	// Check the shape first: encoding/json would name only the first
+	// unknown field or wrong type, and without its full path.
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, validation.Errors{decodeError(err)}
+	}
+	if _, isObject := doc.(map[string]any); !isObject {
+		return nil, validation.Errors{{Path: "", Message: "the workflow definition must be a JSON object"}}
+	}
+	if errs := validation.Shape(doc, reflect.TypeFor[definition.Definition]()); errs != nil {
+		return nil, errs
+	}
 	var def definition.Definition
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

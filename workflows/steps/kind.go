@@ -6,13 +6,13 @@ package steps
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/registry"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -74,31 +74,16 @@ type Runtime interface {
 	Sleep(ctx workflow.Context, s *definition.Step, d time.Duration) error
 }
 
-var registry = map[string]Kind{}
+var kinds = registry.New[Kind]("step")
 
-// register adds a kind; each step file calls it from init.
-func register(k Kind) {
-	if _, dup := registry[k.Type()]; dup {
-		panic("steps: duplicate step type " + k.Type())
-	}
-	registry[k.Type()] = k
-}
+// register adds a kind; each type's file calls it from init.
+func register(k Kind) { kinds.Add(k) }
 
 // Lookup returns the kind of a step type.
-func Lookup(typ string) (Kind, bool) {
-	k, ok := registry[typ]
-	return k, ok
-}
+func Lookup(typ string) (Kind, bool) { return kinds.Lookup(typ) }
 
 // Types lists the registered step types, sorted.
-func Types() []string {
-	out := make([]string, 0, len(registry))
-	for t := range registry {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
-}
+func Types() []string { return kinds.Types() }
 
 // Planned are step types of the contract that this build does not run yet;
 // saving one gets a clear message instead of "unknown".

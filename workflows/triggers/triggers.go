@@ -3,9 +3,8 @@
 package triggers
 
 import (
-	"sort"
-
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/registry"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -18,30 +17,16 @@ type Kind interface {
 	Validate(p *validation.Problems, t *definition.Trigger)
 }
 
-var registry = map[string]Kind{}
+var kinds = registry.New[Kind]("trigger")
 
-func register(k Kind) {
-	if _, dup := registry[k.Type()]; dup {
-		panic("triggers: duplicate trigger type " + k.Type())
-	}
-	registry[k.Type()] = k
-}
+// register adds a kind; each type's file calls it from init.
+func register(k Kind) { kinds.Add(k) }
 
 // Lookup returns the kind of a trigger type.
-func Lookup(typ string) (Kind, bool) {
-	k, ok := registry[typ]
-	return k, ok
-}
+func Lookup(typ string) (Kind, bool) { return kinds.Lookup(typ) }
 
 // Types lists the registered trigger types, sorted.
-func Types() []string {
-	out := make([]string, 0, len(registry))
-	for t := range registry {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
-}
+func Types() []string { return kinds.Types() }
 
 // Planned are trigger types of the contract that this build does not fire yet.
 var Planned = map[string]bool{

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+// readBody returns the raw request body. It is read once and put back, so
+// the idempotency middleware and the handler can both see it.
+func readBody(c echo.Context) ([]byte, error) {
+	r := c.Request()
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, echo.ErrStatusRequestEntityTooLarge
+		}
+		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// readJSON returns the body once it is known to be one well-formed JSON
+// object: a malformed body answers 400, a body of another JSON type 422.
+func readJSON(c echo.Context) ([]byte, error) {
+	raw, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, typed(http.StatusBadRequest, typeMalformed, "Malformed JSON", "the request body is empty; send a JSON object",
+			validation.FieldError{Path: "", Message: "a JSON object is required"})
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&v); err != nil {
+		return nil, malformed(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, typed(http.StatusBadRequest, typeMalformed, "Malformed JSON", "unexpected data after the JSON object",
+			validation.FieldError{Path: "", Message: "unexpected data after the JSON object"})
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, invalidAt("", "must be a JSON object, not %s", validation.JSONType(v))
+	}
+	return raw, nil
+}
+
+func malformed(err error) *Problem {
+	msg := err.Error()
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		msg = fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	} else if errors.Is(err, io.ErrUnexpectedEOF) {
+		msg = "malformed JSON: the body ends before the JSON does"
+	}
+	return typed(http.StatusBadRequest, typeMalformed, "Malformed JSON", msg, validation.FieldError{Path: "", Message: msg})
+}
+
+// bindJSON decodes a JSON object body into dst strictly: unknown fields (also
+// nested ones, and ones differing only in case) and values of the wrong type
+// are 422 faults named by their path, all of them at once. null is accepted
+// anywhere: it means "not given".
+func bindJSON(c echo.Context, dst any) error {
+	raw, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return malformed(err)
+	}
+	if errs := validation.Shape(v, reflect.TypeOf(dst).Elem()); len(errs) > 0 {
+		return invalid(errs)
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		// Shape accepts everything Unmarshal does; this is a safety net.
+		return invalidAt("", "%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crmflow/crmflow/models"
+)
+
+// MessageAnswer is a message sent or recorded.
+type MessageAnswer struct {
+	ID           string    `json:"id"`
+	Channel      string    `json:"channel"`
+	To           string    `json:"to"`
+	From         string    `json:"from"`
+	Subject      string    `json:"subject"`
+	Body         string    `json:"body"`
+	Status       string    `json:"status"`
+	Provider     string    `json:"provider"`
+	ProviderID   string    `json:"provider_id"`
+	Error        string    `json:"error"`
+	ContactID    string    `json:"contact_id"`
+	EnrollmentID string    `json:"enrollment_id"`
+	StepID       string    `json:"step_id"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+func messageAnswer(m *models.Message) MessageAnswer {
+	return MessageAnswer{ID: m.ID, Channel: m.Channel, To: m.To, From: m.From, Subject: m.Subject, Body: m.Body,
+		Status: m.Status, Provider: m.Provider, ProviderID: m.ProviderID, Error: m.Error, ContactID: m.ContactID,
+		EnrollmentID: m.EnrollmentID, StepID: m.StepID, CreatedAt: utc(m.CreatedAt), UpdatedAt: utc(m.UpdatedAt)}
+}
+
+// listMessages lists messages, oldest first, filtered by ?contact_id=,
+// ?enrollment_id= and ?channel=.
+func (s *server) listMessages(c echo.Context) error {
+	p, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	q := s.db.WithContext(c.Request().Context()).Where("account_id = ?", account(c).ID)
+	for _, f := range []string{"contact_id", "enrollment_id", "channel"} {
+		if v := strings.TrimSpace(c.QueryParam(f)); v != "" {
+			q = q.Where(f+" = ?", v)
+		}
+	}
+	var rows []models.Message
+	if err := p.apply(q).Find(&rows).Error; err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listOf(p, rows, func(m *models.Message) string { return m.ID }, messageAnswer))
+}

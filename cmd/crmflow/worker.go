@@ -1,0 +1,36 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// sweepInterval is how often unrouted events and unstarted enrollments
+// (left by a crash) are picked up again.
+const sweepInterval = 30 * time.Second
+
+func workerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the Temporal worker against DATABASE_URL and TEMPORAL_ADDRESS",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			cfg, log := a.Config, a.Log
+			w := a.NewWorker()
+			if err := w.Start(); err != nil {
+				return err
+			}
+			defer w.Stop()
+			go a.Enrollments.RunSweeper(ctx, sweepInterval)
+			log.Info("crmflow worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace)
+			<-ctx.Done()
+			return nil
+		},
+	}
+}

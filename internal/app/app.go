@@ -1,0 +1,142 @@
+// Package app wires crmflow together: the database, the Temporal client,
+// the services, the worker and the API. `crmflow dev`, `server` and `worker`
+// all start from here, so they run the same code.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"gorm.io/gorm"
+
+	"github.com/crmflow/crmflow/activities"
+	"github.com/crmflow/crmflow/activities/email"
+	"github.com/crmflow/crmflow/activities/sms"
+	"github.com/crmflow/crmflow/internal/config"
+	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/internal/definitions"
+	"github.com/crmflow/crmflow/internal/enrollment"
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows"
+)
+
+// App holds the wired services.
+type App struct {
+	Config      config.Config
+	Log         *slog.Logger
+	DB          *gorm.DB
+	Temporal    client.Client
+	Contacts    *contacts.Service
+	Definitions *definitions.Service
+	Enrollments *enrollment.Service
+	Activities  *activities.Activities
+	// TemporalUIURL is the Web UI, for links in enrollment answers.
+	TemporalUIURL string
+}
+
+// Open connects to the database (migrating it) and to Temporal.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set (postgres://... or a SQLite file path)")
+	}
+	db, err := models.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    sdklog.NewStructuredLogger(NewLogger(cfg.LogFormat, slog.LevelWarn).With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	a := &App{Config: cfg, Log: log, DB: db, Temporal: tc, TemporalUIURL: uiURL}
+	a.Enrollments = &enrollment.Service{DB: db, Temporal: tc, Log: log, UIBaseURL: uiURL, Namespace: cfg.TemporalNamespace}
+	a.Contacts = &contacts.Service{DB: db, Router: a.Enrollments, Log: log}
+	a.Definitions = &definitions.Service{DB: db}
+	acts, err := a.newActivities()
+	if err != nil {
+		tc.Close()
+		return nil, err
+	}
+	a.Activities = acts
+	return a, nil
+}
+
+// newActivities picks providers from the configuration: without a
+// provider's settings its messages are recorded, not sent.
+func (a *App) newActivities() (*activities.Activities, error) {
+	cfg := a.Config
+	opts := activities.Options{DB: a.DB, Contacts: a.Contacts, AllowPrivate: cfg.WebhookAllowPrivate, Log: a.Log}
+	if cfg.TwilioAccountSID != "" {
+		tw, err := sms.NewTwilio(sms.TwilioOptions{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
+			From: cfg.TwilioFromNumber, BaseURL: cfg.TwilioBaseURL})
+		if err != nil {
+			return nil, fmt.Errorf("configuring Twilio: %w", err)
+		}
+		opts.SMS = tw
+	}
+	if cfg.SMTPURL != "" {
+		m, err := email.NewSMTP(email.SMTPOptions{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
+		if err != nil {
+			return nil, fmt.Errorf("configuring SMTP: %w", err)
+		}
+		opts.Email = m
+	}
+	return activities.New(opts), nil
+}
+
+// Providers says, for the start-up banner, where messages go.
+func (a *App) Providers() (smsTo, emailTo string) {
+	smsTo, emailTo = "recorded (set TWILIO_ACCOUNT_SID to send)", "recorded (set SMTP_URL to send)"
+	if a.Config.TwilioAccountSID != "" {
+		smsTo = "Twilio"
+	}
+	if a.Config.SMTPURL != "" {
+		emailTo = "SMTP"
+	}
+	return smsTo, emailTo
+}
+
+// NewWorker registers the interpreter and the activities on the task queue.
+func (a *App) NewWorker() worker.Worker {
+	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.Interpret, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
+	a.Activities.Register(w)
+	return w
+}
+
+// Close releases the connections.
+func (a *App) Close() {
+	if a.Temporal != nil {
+		a.Temporal.Close()
+	}
+	if a.DB != nil {
+		if sqlDB, err := a.DB.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}
+}
+
+// NewLogger builds the process logger: text for people, JSON for machines.
+func NewLogger(format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
