@@ -65,10 +65,7 @@ type ending struct {
 	reason string
 }
 
-func (r *run) ref() RunRef {
-	return RunRef{AccountID: r.in.AccountID, WorkflowID: r.in.WorkflowID, Version: r.in.Version,
-		ContactID: r.in.ContactID, EnrollmentID: r.in.EnrollmentID, Test: r.in.Test}
-}
+func (r *run) ref() RunRef { return r.in.RunRef }
 
 func (r *run) load(ctx workflow.Context) error {
 	var res LoadRunResult

@@ -85,8 +85,8 @@ func (f *fixture) env() *testsuite.TestWorkflowEnvironment {
 
 func (f *fixture) run(env *testsuite.TestWorkflowEnvironment, e *models.Enrollment, ev *workflows.Event) {
 	f.t.Helper()
-	env.ExecuteWorkflow(workflows.InterpretWorkflow, workflows.Input{AccountID: e.AccountID, WorkflowID: e.WorkflowID,
-		Version: e.Version, ContactID: e.ContactID, EnrollmentID: e.ID, Event: ev})
+	env.ExecuteWorkflow(workflows.InterpretWorkflow, workflows.Input{RunRef: workflows.RunRef{AccountID: e.AccountID, WorkflowID: e.WorkflowID,
+		Version: e.Version, ContactID: e.ContactID, EnrollmentID: e.ID}, Event: ev})
 	if !env.IsWorkflowCompleted() {
 		f.t.Fatal("workflow did not complete")
 	}
@@ -226,7 +226,7 @@ func TestGotoLoopWithWaitContinuesAsNewAndSendsOncePerVisit(t *testing.T) {
 	]}`)
 	// The loop outlives one run's step budget: follow each continue-as-new
 	// into a fresh run, as the server would, carrying the cursor.
-	in := workflows.Input{AccountID: e.AccountID, WorkflowID: e.WorkflowID, Version: e.Version, ContactID: e.ContactID, EnrollmentID: e.ID}
+	in := workflows.Input{RunRef: workflows.RunRef{AccountID: e.AccountID, WorkflowID: e.WorkflowID, Version: e.Version, ContactID: e.ContactID, EnrollmentID: e.ID}}
 	stopAt, elapsed, runs := 100*time.Hour+30*time.Minute, time.Duration(0), 0
 	for {
 		runs++

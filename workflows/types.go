@@ -28,12 +28,7 @@ const (
 
 // Input starts (or continues) one enrollment: (workflow, version, contact, event).
 type Input struct {
-	AccountID    string
-	WorkflowID   string
-	Version      int
-	ContactID    string
-	EnrollmentID string
-	Test         bool
+	RunRef
 	// Definition is set only for Test Workflow runs, which run an unpublished draft.
 	Definition *definition.Definition `json:",omitempty"`
 	Event      *Event                 `json:",omitempty"`
@@ -59,7 +54,8 @@ type Cursor struct {
 	Executed int
 }
 
-// RunRef identifies the enrollment in activity inputs.
+// RunRef identifies the enrollment (in the run's input, flattened, and in
+// activity inputs).
 type RunRef struct {
 	AccountID    string
 	WorkflowID   string

@@ -277,3 +277,48 @@ func portOf(t *testing.T, hostPort string) int {
 	}
 	return port
 }
+
+// TestCancelDuringWaitExitsAndSendsNothingMore removes a waiting contact
+// from the workflow: the run stops and the step after the wait never runs.
+func TestCancelDuringWaitExitsAndSendsNothingMore(t *testing.T) {
+	d := startDev(t, t.TempDir(), 0)
+	defer d.Stop()
+	var contact, wf struct {
+		ID string `json:"id"`
+	}
+	call(t, d, "POST", "/v1/contacts", map[string]any{"first_name": "Ada", "phone": "+14155550123"}, &contact)
+	call(t, d, "POST", "/v1/workflows", json.RawMessage(`{"name": "cancel me", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "1h"}, "next": "s"},
+		{"id": "s", "type": "send_sms", "config": {"body": "too late"}}]}`), &wf)
+	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/publish", nil, nil)
+	var e enrollmentView
+	if code := call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": contact.ID}, &e); code != 201 {
+		t.Fatalf("enroll: %d", code)
+	}
+	waitFor(t, d, e.ID, "waiting")
+	if code := call(t, d, "POST", "/v1/enrollments/"+e.ID+"/cancel", nil, nil); code != 200 {
+		t.Fatalf("cancel: %d", code)
+	}
+	waitFor(t, d, e.ID, "exited")
+	var full struct {
+		TemporalWorkflowID string `json:"temporal_workflow_id"`
+		ExitReason         string `json:"exit_reason"`
+	}
+	call(t, d, "GET", "/v1/enrollments/"+e.ID, nil, &full)
+	run := d.App.Temporal.GetWorkflow(context.Background(), full.TemporalWorkflowID, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatalf("the run did not close cleanly: %v", err)
+	}
+	if full.ExitReason == "" {
+		t.Error("no exit reason")
+	}
+	var msgs struct {
+		Items []any `json:"items"`
+	}
+	call(t, d, "GET", "/v1/messages?contact_id="+contact.ID, nil, &msgs)
+	if len(msgs.Items) != 0 {
+		t.Errorf("messages after cancel = %d", len(msgs.Items))
+	}
+}

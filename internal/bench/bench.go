@@ -76,8 +76,7 @@ func Handwritten(ctx workflow.Context, in workflows.Input, def definition.Defini
 	outputs := map[string]map[string]any{}
 	for _, s := range def.Steps {
 		var res workflows.StepResult
-		si := workflows.StepInput{Run: workflows.RunRef{AccountID: in.AccountID, WorkflowID: in.WorkflowID, Version: in.Version,
-			ContactID: in.ContactID, EnrollmentID: in.EnrollmentID}, Step: s, Visit: 1, Settings: def.Settings,
+		si := workflows.StepInput{Run: in.RunRef, Step: s, Visit: 1, Settings: def.Settings,
 			Outputs: outputs, StartedAt: workflow.Now(ctx)}
 		if err := workflow.ExecuteActivity(ctx, workflows.ActivityExecuteStep, si).Get(ctx, &res); err != nil {
 			return err
@@ -185,7 +184,7 @@ func side(ctx context.Context, tc client.Client, db *gorm.DB, cs *contacts.Servi
 		if err := db.Create(&e).Error; err != nil {
 			return 0, 0, err
 		}
-		inputs[i] = workflows.Input{AccountID: accountID, WorkflowID: wf.ID, Version: wf.Version, ContactID: c.ID, EnrollmentID: e.ID}
+		inputs[i] = workflows.Input{RunRef: workflows.RunRef{AccountID: accountID, WorkflowID: wf.ID, Version: wf.Version, ContactID: c.ID, EnrollmentID: e.ID}}
 	}
 	start := time.Now()
 	runs := make([]client.WorkflowRun, n)

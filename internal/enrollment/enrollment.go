@@ -181,10 +181,10 @@ func TemporalID(e *models.Enrollment) string {
 
 // start starts (or finds, if already started) the interpreter run.
 func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Workflow, c *models.Contact, def *definition.Definition, req Request) error {
-	in := workflows.Input{
+	in := workflows.Input{RunRef: workflows.RunRef{
 		AccountID: e.AccountID, WorkflowID: e.WorkflowID, Version: e.Version, ContactID: e.ContactID,
 		EnrollmentID: e.ID, Test: e.Test,
-	}
+	}}
 	if req.Test {
 		in.Definition = def
 	}
