@@ -96,11 +96,10 @@ func (a *Activities) Finish(ctx context.Context, in workflows.FinishInput) error
 	if in.StepID != "" {
 		updates["current_step"] = in.StepID
 	}
-	q := a.opts.DB.WithContext(ctx).Model(&models.Enrollment{}).Where("id = ?", in.Run.EnrollmentID)
-	if in.Status != models.EnrollmentExited {
-		// A removal recorded by the API stays a removal.
-		q = q.Where("status <> ?", models.EnrollmentExited)
-	}
+	// An enrollment the API already ended (removed, or stopped on a reply)
+	// keeps the status and reason it was given.
+	q := a.opts.DB.WithContext(ctx).Model(&models.Enrollment{}).Where("id = ? AND status NOT IN ?", in.Run.EnrollmentID,
+		[]string{models.EnrollmentCompleted, models.EnrollmentFailed, models.EnrollmentExited})
 	if err := q.Updates(updates).Error; err != nil {
 		return fmt.Errorf("closing enrollment %s: %w", in.Run.EnrollmentID, err)
 	}

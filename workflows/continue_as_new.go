@@ -15,6 +15,7 @@ func shouldContinueAsNew(ctx workflow.Context, executedThisRun int) bool {
 
 // continueAsNew carries the cursor into a fresh run of the same enrollment.
 func (r *run) continueAsNew(ctx workflow.Context) error {
+	r.drain(ctx)
 	in := r.in
 	in.Cursor = r.cursor
 	return workflow.NewContinueAsNewError(ctx, InterpretWorkflow, in)

@@ -20,6 +20,7 @@ func Interpret(ctx workflow.Context, in Input) error {
 	if r.cursor == nil {
 		r.cursor = &Cursor{Visits: map[string]int{}, Outputs: map[string]map[string]any{}}
 	}
+	r.listen(ctx)
 	if err := r.load(ctx); err != nil {
 		return r.finish(ctx, models.EnrollmentFailed, "loading the workflow: "+err.Error(), "")
 	}

@@ -239,6 +239,13 @@ func TestGotoLoopWithWaitContinuesAsNewAndSendsOncePerVisit(t *testing.T) {
 				}
 			}, left)
 		}
+		if runs == 1 { // a reply arrives (twice: a sweep re-delivered it) during the first run
+			for i := 0; i < 2; i++ {
+				env.RegisterDelayedCallback(func() {
+					env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "ev-reply", Type: "customer_replied"})
+				}, 30*time.Minute)
+			}
+		}
 		env.ExecuteWorkflow(workflows.InterpretWorkflow, in)
 		elapsed += env.Now().Sub(start)
 		var can *workflow.ContinueAsNewError
@@ -255,6 +262,9 @@ func TestGotoLoopWithWaitContinuesAsNewAndSendsOncePerVisit(t *testing.T) {
 		}
 		if in.Cursor == nil || in.Cursor.StepID == "" {
 			t.Fatalf("continue-as-new carried no cursor: %+v", in)
+		}
+		if ev := in.Cursor.Events; len(ev) != 1 || ev[0].ID != "ev-reply" {
+			t.Errorf("continue-as-new carried events %+v, want the reply once", ev)
 		}
 	}
 	if runs < 2 {

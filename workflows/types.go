@@ -52,6 +52,8 @@ type Cursor struct {
 	Visits   map[string]int
 	Outputs  map[string]map[string]any
 	Executed int
+	// Events are the latest events signalled to the run, oldest first.
+	Events []Event `json:",omitempty"`
 }
 
 // RunRef identifies the enrollment (in the run's input, flattened, and in

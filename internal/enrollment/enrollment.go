@@ -155,23 +155,35 @@ func (s *Service) loadWorkflow(ctx context.Context, req Request) (*models.Workfl
 		}
 		return nil, nil, 0, fmt.Errorf("loading workflow: %w", err)
 	}
-	raw := wf.Definition
-	version := wf.Version
-	if !req.Test {
-		if wf.Status != models.WorkflowPublished {
-			return nil, nil, 0, ErrNotPublished
-		}
-		var v models.WorkflowVersion
-		if err := s.DB.WithContext(ctx).Where("workflow_id = ? AND version = ?", wf.ID, wf.Version).First(&v).Error; err != nil {
-			return nil, nil, 0, fmt.Errorf("loading version %d: %w", wf.Version, err)
-		}
-		raw = v.Definition
+	if req.Test {
+		def, err := decodeDefinition(wf.Definition)
+		return &wf, def, wf.Version, err
 	}
+	if wf.Status != models.WorkflowPublished {
+		return nil, nil, 0, ErrNotPublished
+	}
+	def, err := s.versionDefinition(ctx, wf.ID, wf.Version)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return &wf, def, wf.Version, nil
+}
+
+// versionDefinition loads a published version's definition.
+func (s *Service) versionDefinition(ctx context.Context, workflowID string, version int) (*definition.Definition, error) {
+	var v models.WorkflowVersion
+	if err := s.DB.WithContext(ctx).Where("workflow_id = ? AND version = ?", workflowID, version).First(&v).Error; err != nil {
+		return nil, fmt.Errorf("loading version %d of workflow %s: %w", version, workflowID, err)
+	}
+	return decodeDefinition(v.Definition)
+}
+
+func decodeDefinition(raw []byte) (*definition.Definition, error) {
 	var def definition.Definition
 	if err := json.Unmarshal(raw, &def); err != nil {
-		return nil, nil, 0, fmt.Errorf("reading workflow definition: %w", err)
+		return nil, fmt.Errorf("reading workflow definition: %w", err)
 	}
-	return &wf, &def, version, nil
+	return &def, nil
 }
 
 // TemporalID is the readable, deterministic id of an enrollment's run.

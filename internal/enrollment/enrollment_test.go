@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,6 +33,8 @@ type fixture struct {
 	account string
 	contact string
 	failing atomic.Bool
+	signals []string
+	cancels []string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -52,6 +55,20 @@ func newFixture(t *testing.T) *fixture {
 			f.inputs = append(f.inputs, args[0].(workflows.Input))
 			f.mu.Unlock()
 			return run, nil
+		})
+	f.tc.On("SignalWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).
+		Return(func(_ context.Context, id, _ string, name string, arg any) error {
+			f.mu.Lock()
+			f.signals = append(f.signals, id+" "+name+" "+arg.(workflows.Event).Type)
+			f.mu.Unlock()
+			return nil
+		})
+	f.tc.On("CancelWorkflow", mock.Anything, mock.Anything, mock.Anything).
+		Return(func(_ context.Context, id, _ string) error {
+			f.mu.Lock()
+			f.cancels = append(f.cancels, id)
+			f.mu.Unlock()
+			return nil
 		})
 	f.svc = &Service{DB: db, Temporal: f.tc}
 	acct := models.Account{ID: models.NewID(), Name: "A", Timezone: "UTC"}
@@ -273,5 +290,46 @@ func TestSweepRoutesEventsLeftUnrouted(t *testing.T) {
 	}
 	if n := len(f.enrollments(t, wf)); n != 1 {
 		t.Errorf("enrollments after sweep = %d", n)
+	}
+}
+
+func TestEventsReachRunningEnrollmentsAndRepliesStopThoseThatAskIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	defs := &definitions.Service{DB: f.db}
+	mk := func(stop bool) *models.Enrollment {
+		wf, _, err := defs.Create(ctx, f.account, []byte(fmt.Sprintf(`{"name": "w", "settings": {"stop_on_response": %v},
+			"triggers": [], "start": "a", "steps": [{"id": "a", "type": "wait", "config": {"mode": "delay", "duration": "1d"}}]}`, stop)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := defs.Publish(ctx, f.account, wf.ID); err != nil {
+			t.Fatal(err)
+		}
+		e, _, err := f.svc.Enroll(ctx, Request{AccountID: f.account, WorkflowID: wf.ID, ContactID: f.contact})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.db.Model(e).Update("status", models.EnrollmentWaiting)
+		return e
+	}
+	keeps, stops := mk(false), mk(true)
+	id := models.NewID()
+	reply := &models.Event{ID: id, AccountID: f.account, ExternalID: id, Type: "customer_replied", ContactID: f.contact,
+		Data: map[string]any{"channel": "sms", "body": "yes"}, OccurredAt: time.Now().UTC()}
+	f.db.Create(reply)
+	if err := f.svc.Route(ctx, reply); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.signals) != 1 || f.signals[0] != TemporalID(keeps)+" "+workflows.SignalEvent+" customer_replied" {
+		t.Errorf("signals = %v", f.signals)
+	}
+	if len(f.cancels) != 1 || f.cancels[0] != TemporalID(stops) {
+		t.Errorf("cancels = %v", f.cancels)
+	}
+	var got models.Enrollment
+	f.db.First(&got, "id = ?", stops.ID)
+	if got.Status != models.EnrollmentExited || !strings.Contains(got.ExitReason, "replied") {
+		t.Errorf("stopped enrollment = %s %q", got.Status, got.ExitReason)
 	}
 }

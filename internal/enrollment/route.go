@@ -19,6 +19,9 @@ import (
 // enrollments the event started and marks it routed.
 func (s *Service) Route(ctx context.Context, ev *models.Event) error {
 	started, err := s.match(ctx, ev)
+	// A sweep of a partly routed event delivers it again; runs drop an
+	// event id they already have.
+	err = errors.Join(err, s.deliver(ctx, ev, started))
 	// Keep what earlier routing attempts started: on a second pass those
 	// enrollments already exist and would not be reported again.
 	for _, id := range ev.Enrollments {
