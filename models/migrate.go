@@ -7,7 +7,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// All lists every model, in dependency order, for migrations.
+// All lists every model, in dependency order, for migrations. A model in a
+// file of its own adds itself from that file's init.
 var All = []any{
 	&Account{}, &APIKey{}, &Contact{}, &ContactTag{}, &Workflow{}, &WorkflowVersion{},
 	&PublishedTrigger{}, &Enrollment{}, &StepExecution{}, &Event{}, &Message{}, &IdempotencyRecord{},

@@ -117,11 +117,14 @@ const (
 // (workflow, contact, entry key) index is what makes "one enrollment per
 // contact per workflow per entry" hold under concurrent triggers.
 type Enrollment struct {
-	ID                 string    `gorm:"primaryKey;size:36"`
-	AccountID          string    `gorm:"size:36;not null;index"`
-	WorkflowID         string    `gorm:"size:36;not null;uniqueIndex:idx_enrollments_entry,priority:1;index:idx_enrollments_wf_status,priority:1"`
-	ContactID          string    `gorm:"size:36;not null;uniqueIndex:idx_enrollments_entry,priority:2;index"`
-	EntryKey           string    `gorm:"size:64;not null;uniqueIndex:idx_enrollments_entry,priority:3"`
+	ID         string `gorm:"primaryKey;size:36"`
+	AccountID  string `gorm:"size:36;not null;index"`
+	WorkflowID string `gorm:"size:36;not null;uniqueIndex:idx_enrollments_entry,priority:1;index:idx_enrollments_wf_status,priority:1"`
+	ContactID  string `gorm:"size:36;not null;uniqueIndex:idx_enrollments_entry,priority:2;index"`
+	EntryKey   string `gorm:"size:160;not null;uniqueIndex:idx_enrollments_entry,priority:3"`
+	// EntryScope is what the entry is for when a trigger enrolls once per
+	// object (an appointment, an opportunity): "" for the contact itself.
+	EntryScope         string    `gorm:"size:128;not null;default:''"`
 	EntryNo            int       `gorm:"not null;default:0"` // 1, 2, ... for real entries; 0 for tests
 	Version            int       `gorm:"not null"`
 	Status             string    `gorm:"size:16;not null;index:idx_enrollments_wf_status,priority:2"`

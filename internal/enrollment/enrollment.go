@@ -62,7 +62,9 @@ type Request struct {
 	WorkflowID string
 	ContactID  string
 	TriggerID  string
-	Event      *models.Event
+	// Scope enrolls once per object (see triggers.Scoped); "" is per contact.
+	Scope string
+	Event *models.Event
 	// Test runs the workflow's current definition, draft or not, marked as a test.
 	Test bool
 }
@@ -87,7 +89,7 @@ func (s *Service) Enroll(ctx context.Context, req Request) (e *models.Enrollment
 	e = &models.Enrollment{
 		ID: models.NewID(), AccountID: req.AccountID, WorkflowID: wf.ID, ContactID: contact.ID,
 		Version: version, Status: models.EnrollmentPending, Test: req.Test, TriggerID: req.TriggerID,
-		StartedAt: time.Now().UTC(),
+		EntryScope: req.Scope, StartedAt: time.Now().UTC(),
 	}
 	if req.Event != nil {
 		e.EventID = req.Event.ID
@@ -117,8 +119,8 @@ func (s *Service) Enroll(ctx context.Context, req Request) (e *models.Enrollment
 func (s *Service) reserveEntry(ctx context.Context, e *models.Enrollment, allowReentry bool) (*models.Enrollment, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		var last models.Enrollment
-		err := s.DB.WithContext(ctx).Where("workflow_id = ? AND contact_id = ? AND test = ?", e.WorkflowID, e.ContactID, false).
-			Order("entry_no DESC").Limit(1).Find(&last).Error
+		err := s.DB.WithContext(ctx).Where("workflow_id = ? AND contact_id = ? AND test = ? AND entry_scope = ?",
+			e.WorkflowID, e.ContactID, false, e.EntryScope).Order("entry_no DESC").Limit(1).Find(&last).Error
 		if err != nil {
 			return nil, fmt.Errorf("reading earlier enrollments: %w", err)
 		}
@@ -127,6 +129,9 @@ func (s *Service) reserveEntry(ctx context.Context, e *models.Enrollment, allowR
 		}
 		e.EntryNo = last.EntryNo + 1
 		e.EntryKey = strconv.Itoa(e.EntryNo)
+		if e.EntryScope != "" {
+			e.EntryKey = e.EntryScope + "/" + e.EntryKey
+		}
 		err = s.DB.WithContext(ctx).Create(e).Error
 		if err == nil {
 			return nil, nil

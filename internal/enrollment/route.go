@@ -11,6 +11,7 @@ import (
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/triggers"
 )
 
 // Route matches an event against the published triggers of its type in its
@@ -76,8 +77,14 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 			continue
 		}
 		done[row.WorkflowID] = true
+		scope := ""
+		if k, ok := triggers.Lookup(t.Type); ok {
+			if sc, ok := k.(triggers.Scoped); ok {
+				scope = sc.EntryScope(ev.Data)
+			}
+		}
 		e, created, err := s.Enroll(ctx, Request{AccountID: ev.AccountID, WorkflowID: row.WorkflowID,
-			ContactID: ev.ContactID, TriggerID: t.ID, Event: ev})
+			ContactID: ev.ContactID, TriggerID: t.ID, Scope: scope, Event: ev})
 		switch {
 		case errors.Is(err, ErrNotPublished):
 			// drafted since the trigger index was read

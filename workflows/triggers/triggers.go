@@ -17,6 +17,13 @@ type Kind interface {
 	Validate(p *validation.Problems, t *definition.Trigger)
 }
 
+// Scoped is a trigger that enrolls a contact once per object rather than
+// once per contact (appointment and opportunity triggers): EntryScope names
+// the object from the event's data, e.g. "appointment:<id>".
+type Scoped interface {
+	EntryScope(data map[string]any) string
+}
+
 var kinds = registry.New[Kind]("trigger")
 
 // register adds a kind; each type's file calls it from init.
