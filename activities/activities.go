@@ -14,6 +14,7 @@ import (
 	"github.com/crmflow/crmflow/activities/email"
 	"github.com/crmflow/crmflow/activities/sms"
 	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/internal/triggerlinks"
 	"github.com/crmflow/crmflow/workflows"
 )
 
@@ -30,6 +31,13 @@ type Options struct {
 	HTTP         *http.Client
 	AllowPrivate bool
 	Log          *slog.Logger
+	// PublicURL is CRMFLOW_PUBLIC_URL: when set, SMS carry a StatusCallback
+	// under it, so Twilio reports delivery to /v1/webhooks/twilio/<account>/status.
+	PublicURL string
+	// TriggerLinks renders {{trigger_link.<id>}} under LinkBaseURL
+	// (CRMFLOW_PUBLIC_URL, else the API's own address); nil renders nothing.
+	TriggerLinks *triggerlinks.Service
+	LinkBaseURL  string
 }
 
 // Activities implements the activities the interpreter calls by name.

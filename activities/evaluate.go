@@ -14,7 +14,7 @@ import (
 func (a *Activities) Evaluate(ctx context.Context, in workflows.EvaluateInput) (int, error) {
 	scope, _, err := a.scope(ctx, in.StepInput)
 	if err != nil {
-		return 0, err
+		return 0, classify(err)
 	}
 	now := time.Now().UTC()
 	for i, c := range in.Conditions {

@@ -27,6 +27,9 @@ func (a *Activities) ExecuteStep(ctx context.Context, in workflows.StepInput) (w
 			fmt.Sprintf("step %s: %q is not an action step type", in.Step.ID, in.Step.Type), "BadStep", nil)
 	}
 	attempt := int(activity.GetInfo(ctx).Attempt)
+	if in.Run.ContactID == "" && !steps.RunsWithoutContact(kind) {
+		return a.skipWithoutContact(ctx, in, attempt)
+	}
 	if err := a.logStep(ctx, in, models.StepRunning, attempt, nil, ""); err != nil {
 		return workflows.StepResult{}, err
 	}

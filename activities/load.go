@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"go.temporal.io/sdk/activity"
+	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows"
@@ -17,16 +18,15 @@ import (
 // running under this Temporal run. Versions are immutable, so they are cached.
 func (a *Activities) LoadRun(ctx context.Context, in workflows.LoadRunInput) (workflows.LoadRunResult, error) {
 	info := activity.GetInfo(ctx)
+	// One write: the run's ids, and active unless something already moved it on.
 	err := a.opts.DB.WithContext(ctx).Model(&models.Enrollment{}).Where("id = ?", in.Run.EnrollmentID).
-		Updates(map[string]any{"temporal_workflow_id": info.WorkflowExecution.ID, "temporal_run_id": info.WorkflowExecution.RunID}).Error
+		Updates(map[string]any{
+			"temporal_workflow_id": info.WorkflowExecution.ID,
+			"temporal_run_id":      info.WorkflowExecution.RunID,
+			"status":               gorm.Expr("CASE WHEN status = ? THEN ? ELSE status END", models.EnrollmentPending, models.EnrollmentActive),
+		}).Error
 	if err != nil {
 		return workflows.LoadRunResult{}, fmt.Errorf("recording run of enrollment %s: %w", in.Run.EnrollmentID, err)
-	}
-	err = a.opts.DB.WithContext(ctx).Model(&models.Enrollment{}).
-		Where("id = ? AND status = ?", in.Run.EnrollmentID, models.EnrollmentPending).
-		Update("status", models.EnrollmentActive).Error
-	if err != nil {
-		return workflows.LoadRunResult{}, fmt.Errorf("marking enrollment %s active: %w", in.Run.EnrollmentID, err)
 	}
 	if in.Run.Test && in.Run.Version == 0 {
 		return workflows.LoadRunResult{}, nil // a test of a never-published draft carries its definition

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -30,12 +32,22 @@ func (a *Activities) SendSMS(ctx context.Context, call *steps.Call, m steps.SMS)
 	var send func(context.Context) (string, error)
 	if a.opts.SMS != nil {
 		send = func(ctx context.Context) (string, error) {
-			res, err := a.opts.SMS.Send(ctx, sms.Message{To: c.Phone, From: m.From, Body: m.Body, MediaURLs: m.MediaURLs})
+			res, err := a.opts.SMS.Send(ctx, sms.Message{To: c.Phone, From: m.From, Body: m.Body, MediaURLs: m.MediaURLs,
+				StatusCallback: a.statusCallback(call.AccountID)})
 			return res.ProviderID, err
 		}
 		msg.Provider = "twilio"
 	}
 	return a.deliver(ctx, call, msg, send)
+}
+
+// statusCallback is where Twilio reports the delivery of the account's
+// messages; "" (no callbacks) without a public URL, as Twilio could not reach us.
+func (a *Activities) statusCallback(accountID string) string {
+	if a.opts.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimRight(a.opts.PublicURL, "/") + "/v1/webhooks/twilio/" + url.PathEscape(accountID) + "/status"
 }
 
 // SendEmail emails the enrolled contact through the send ledger.

@@ -103,5 +103,12 @@ func (a *Activities) Finish(ctx context.Context, in workflows.FinishInput) error
 	if err := q.Updates(updates).Error; err != nil {
 		return fmt.Errorf("closing enrollment %s: %w", in.Run.EnrollmentID, err)
 	}
-	return nil
+	if in.Status == models.EnrollmentCompleted {
+		return nil // a run that walked to its end left no step open
+	}
+	reason := in.Reason
+	if reason == "" {
+		reason = "the enrollment ended"
+	}
+	return models.CloseOpenSteps(a.opts.DB.WithContext(ctx), in.Run.EnrollmentID, reason, in.FinishedAt.UTC())
 }

@@ -58,10 +58,6 @@ func (s *server) createContact(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	// A contact nobody can name or reach is a mistake, not a record.
-	if blank(in.FirstName) && blank(in.LastName) && blank(in.Email) && blank(in.Phone) {
-		return invalidAt("email", "a contact needs at least one of email, phone, first_name or last_name")
-	}
 	ct, err := s.contacts.Create(c.Request().Context(), account(c).ID, in)
 	if err != nil {
 		return err
@@ -92,8 +88,17 @@ func (s *server) updateContact(c echo.Context) error {
 	return c.JSON(http.StatusOK, contactAnswer(ct))
 }
 
+// deleteContact deletes a contact after ending its running enrollments, so
+// no run goes on (or fails) for a contact that is gone.
 func (s *server) deleteContact(c echo.Context) error {
-	if err := s.contacts.Delete(c.Request().Context(), account(c).ID, param(c, "id")); err != nil {
+	ctx, acct, id := c.Request().Context(), account(c).ID, param(c, "id")
+	if _, err := s.contacts.Get(ctx, acct, id); err != nil {
+		return err
+	}
+	if err := s.enrollments.ExitContact(ctx, acct, id, "the contact was deleted"); err != nil {
+		return err
+	}
+	if err := s.contacts.Delete(ctx, acct, id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -68,7 +68,13 @@ func (s *server) ingestEvent(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
+	if in.Data == nil {
+		in.Data = map[string]any{}
+	}
 	occurred, errs := checkEvent(&in)
+	if in.Type != nil {
+		errs = append(errs, checkEventData(*in.Type, in.Data)...)
+	}
 	if errs != nil {
 		return invalid(errs)
 	}
@@ -80,33 +86,38 @@ func (s *server) ingestEvent(c echo.Context) error {
 		}
 		return s.answerAccepted(c, prev)
 	}
-	contactID, err := s.eventContact(ctx, acct, in.Contact)
+	contactID, err := s.eventContact(ctx, acct, in.Contact, !existingContactOnly[*in.Type])
 	if err != nil {
 		return err
 	}
-	data := in.Data
-	if data == nil {
-		data = map[string]any{}
+	ev, _, err := s.raise(ctx, &models.Event{ID: models.NewID(), AccountID: acct, ExternalID: externalID, Type: *in.Type,
+		ContactID: contactID, Data: in.Data, OccurredAt: occurred})
+	if err != nil {
+		return err
 	}
-	ev := &models.Event{ID: models.NewID(), AccountID: acct, ExternalID: externalID, Type: *in.Type,
-		ContactID: contactID, Data: data, OccurredAt: occurred}
+	return s.answerAccepted(c, ev)
+}
+
+// raise records an event and routes it, unless an event with its external
+// id exists: then that one is returned, with dup set, and nothing happens.
+// Routing failures are logged, not returned: the event is stored unrouted,
+// the sweeper routes it again, and the enrollment service enrolls nobody twice.
+func (s *server) raise(ctx context.Context, ev *models.Event) (_ *models.Event, dup bool, _ error) {
 	if err := s.db.WithContext(ctx).Create(ev).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			// The same event arrived twice at once; the other one won.
-			prev, err := s.findEvent(ctx, acct, externalID)
+			prev, err := s.findEvent(ctx, ev.AccountID, ev.ExternalID)
 			if err != nil || prev == nil {
-				return fmt.Errorf("loading duplicate event: %w", err)
+				return nil, false, fmt.Errorf("loading duplicate event %q: %w", ev.ExternalID, err)
 			}
-			return s.answerAccepted(c, prev)
+			return prev, true, nil
 		}
-		return fmt.Errorf("recording event: %w", err)
+		return nil, false, fmt.Errorf("recording %s event: %w", ev.Type, err)
 	}
 	if err := s.enrollments.Route(ctx, ev); err != nil {
-		// The event is stored unrouted; the sweeper routes it again, and
-		// enrolling twice is prevented by the enrollment service.
 		s.log.WarnContext(ctx, "routing event failed; the sweeper will retry", "event_id", ev.ID, "error", err)
 	}
-	return s.answerAccepted(c, ev)
+	return ev, false, nil
 }
 
 // checkEvent validates the event body and returns when it occurred.
@@ -141,8 +152,9 @@ func checkEvent(in *eventInput) (time.Time, validation.Errors) {
 }
 
 // eventContact finds the event's contact by id, else by email, else by
-// phone, and creates it from the email and phone when none matches.
-func (s *server) eventContact(ctx context.Context, acct string, in *eventContactIn) (string, error) {
+// phone, and creates it from the email and phone when none matches and
+// create allows it (422 at contact otherwise).
+func (s *server) eventContact(ctx context.Context, acct string, in *eventContactIn, create bool) (string, error) {
 	if !blank(in.ID) {
 		ct, err := s.contacts.Get(ctx, acct, strings.TrimSpace(*in.ID))
 		if errors.Is(err, contacts.ErrNotFound) {
@@ -169,6 +181,9 @@ func (s *server) eventContact(ctx context.Context, acct string, in *eventContact
 		if id, err := s.findContact(ctx, acct, "phone", phone); err != nil || id != "" {
 			return id, err
 		}
+	}
+	if !create {
+		return "", invalidAt("contact", "no contact has this email or phone; this event type needs an existing contact")
 	}
 	ct, err := s.contacts.Create(ctx, acct, contacts.Input{Email: nonEmpty(email), Phone: nonEmpty(phone)})
 	var verrs validation.Errors

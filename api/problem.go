@@ -97,6 +97,8 @@ func (s *server) problemFor(c echo.Context, err error) *Problem {
 		return notFound("workflow")
 	case errors.Is(err, enrollment.ErrNotFound):
 		return notFound("enrollment")
+	case errors.Is(err, definitions.ErrScheduling):
+		return problem(http.StatusServiceUnavailable, err.Error())
 	case errors.Is(err, enrollment.ErrNotPublished):
 		return typed(http.StatusConflict, typeNotPublished, "Workflow not published", err.Error())
 	case errors.Is(err, accounts.ErrInvalidKey):

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,9 @@ import (
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/internal/enrollment"
+	"github.com/crmflow/crmflow/internal/inboundhooks"
+	"github.com/crmflow/crmflow/internal/records"
+	"github.com/crmflow/crmflow/internal/triggerlinks"
 )
 
 // Options are the API's dependencies.
@@ -36,6 +40,21 @@ type Options struct {
 	// in enrollment answers; empty leaves that field null.
 	TemporalUIURL string
 	Namespace     string // Temporal namespace, "default" when empty
+	// Records keeps users, notes, tasks, pipelines, opportunities and
+	// appointments; nil builds one over DB that routes through Enrollments.
+	Records *records.Service
+	// PublicURL is the base URL the world reaches the API at
+	// (CRMFLOW_PUBLIC_URL); Twilio signs the webhook URL under it. Empty:
+	// the request's own scheme and host.
+	PublicURL string
+	// TwilioAuthToken verifies X-Twilio-Signature and StripeWebhookSecret
+	// Stripe-Signature; while one is empty its webhooks answer 401.
+	TwilioAuthToken     string
+	StripeWebhookSecret string
+	// TriggerLinks and InboundHooks run trigger links and inbound
+	// webhooks; nil builds them over DB, routing through Enrollments.
+	TriggerLinks *triggerlinks.Service
+	InboundHooks *inboundhooks.Service
 }
 
 // bodyLimit caps request bodies; a workflow definition is the largest thing
@@ -122,6 +141,9 @@ func (s *server) routes(e *echo.Echo) {
 	v1(http.MethodGet, "/v1/events", s.listEvents)
 
 	v1(http.MethodGet, "/v1/messages", s.listMessages)
+	s.recordRoutes(e)
+	s.webhookRoutes(e)
+	s.linkAndHookRoutes(e)
 }
 
 // v1 registers an authenticated route; mutating ones take Idempotency-Key.
@@ -175,6 +197,11 @@ func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		if strings.HasPrefix(c.Path(), inboundhooks.PathPrefix) {
+			// Inbound webhooks cap bodies themselves, lower, and keep what
+			// they refuse as a sample with the reason.
+			return next(c)
+		}
 		if r.ContentLength > bodyLimitBytes {
 			return echo.ErrStatusRequestEntityTooLarge
 		}

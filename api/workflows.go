@@ -14,7 +14,7 @@ import (
 
 // readOnlyWorkflowFields are the answer's own fields. A body that carries
 // them (a GET answer edited and PUT back) is accepted; they are ignored.
-var readOnlyWorkflowFields = []string{"id", "status", "version", "created_at", "updated_at"}
+var readOnlyWorkflowFields = []string{"id", "status", "version", "has_unpublished_changes", "created_at", "updated_at"}
 
 // workflowAnswer is the stored definition plus the workflow's own fields.
 // It is built from the stored JSON so that the answer shows exactly what
@@ -36,6 +36,7 @@ func workflowAnswer(wf *models.Workflow) (map[string]json.RawMessage, error) {
 	set("id", wf.ID)
 	set("status", wf.Status)
 	set("version", wf.Version)
+	set("has_unpublished_changes", wf.UnpublishedChanges)
 	set("created_at", utc(wf.CreatedAt))
 	set("updated_at", utc(wf.UpdatedAt))
 	return out, nil
@@ -44,6 +45,9 @@ func workflowAnswer(wf *models.Workflow) (map[string]json.RawMessage, error) {
 func (s *server) answerWorkflow(c echo.Context, status int, wf *models.Workflow) error {
 	out, err := workflowAnswer(wf)
 	if err != nil {
+		return err
+	}
+	if err := s.addWebhookURLs(c, wf, out); err != nil {
 		return err
 	}
 	return c.JSON(status, out)
@@ -67,6 +71,9 @@ func definitionBody(c echo.Context) ([]byte, error) {
 			delete(obj, k)
 			found = true
 		}
+	}
+	if stripTriggerAnswerFields(obj) {
+		found = true
 	}
 	if found {
 		if raw, err = json.Marshal(obj); err != nil {
@@ -166,6 +173,9 @@ func (s *server) listWorkflows(c echo.Context) error {
 	items := make([]map[string]json.RawMessage, len(rows))
 	for i := range rows {
 		if items[i], err = workflowAnswer(&rows[i]); err != nil {
+			return err
+		}
+		if err := s.addWebhookURLs(c, &rows[i], items[i]); err != nil {
 			return err
 		}
 	}

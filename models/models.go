@@ -76,8 +76,11 @@ type Workflow struct {
 	Status     string `gorm:"size:16;not null;default:draft"`
 	Version    int    `gorm:"not null;default:0"`
 	Definition []byte `gorm:"not null"` // the definition JSON as last saved
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// UnpublishedChanges is set when the saved definition differs from the
+	// latest published version (edits wait for the next publish).
+	UnpublishedChanges bool `gorm:"not null;default:false"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // WorkflowVersion is an immutable published definition; enrollments pin one.
@@ -93,9 +96,12 @@ type WorkflowVersion struct {
 // PublishedTrigger indexes the triggers of published workflows by (account,
 // type) so that routing an event reads only the workflows that could match.
 type PublishedTrigger struct {
-	ID         string `gorm:"primaryKey;size:36"`
-	AccountID  string `gorm:"size:36;not null;index:idx_published_triggers_account_type,priority:1"`
-	Type       string `gorm:"size:64;not null;index:idx_published_triggers_account_type,priority:2"`
+	ID        string `gorm:"primaryKey;size:36"`
+	AccountID string `gorm:"size:36;not null;index:idx_published_triggers_account_type,priority:1"`
+	Type      string `gorm:"size:64;not null;index:idx_published_triggers_account_type,priority:2"`
+	// MatchKey is an equality every matching event satisfies ("tag=lead"),
+	// or "" (see condition.IndexKey): events only read triggers they can match.
+	MatchKey   string `gorm:"size:255;not null;default:'';index:idx_published_triggers_account_type,priority:3"`
 	WorkflowID string `gorm:"size:36;not null;index"`
 	Version    int    `gorm:"not null"`
 	TriggerID  string `gorm:"not null"`
@@ -184,6 +190,11 @@ type Event struct {
 	// record change but not routed (a crash in between) are routed by a sweeper.
 	RoutedAt  *time.Time `gorm:"index"`
 	CreatedAt time.Time
+	// TargetWorkflowID and TargetTriggerID, when set, confine routing to
+	// that one trigger: a payload posted to an inbound webhook's own URL
+	// enrolls only into the workflow that owns it.
+	TargetWorkflowID string `gorm:"size:36;not null;default:''"`
+	TargetTriggerID  string `gorm:"size:64;not null;default:''"`
 }
 
 // Message statuses.
@@ -212,7 +223,7 @@ type Message struct {
 	Body           string  `gorm:"type:text;not null"`
 	Status         string  `gorm:"size:16;not null"`
 	Provider       string  `gorm:"size:32;not null;default:''"`
-	ProviderID     string  `gorm:"not null;default:''"`
+	ProviderID     string  `gorm:"not null;default:'';index"` // status callbacks find the message by it
 	Error          string  `gorm:"type:text;not null;default:''"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time

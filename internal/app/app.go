@@ -23,6 +23,10 @@ import (
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/internal/enrollment"
+	"github.com/crmflow/crmflow/internal/inboundhooks"
+	"github.com/crmflow/crmflow/internal/installkeys"
+	"github.com/crmflow/crmflow/internal/records"
+	"github.com/crmflow/crmflow/internal/triggerlinks"
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows"
 )
@@ -36,7 +40,11 @@ type App struct {
 	Contacts    *contacts.Service
 	Definitions *definitions.Service
 	Enrollments *enrollment.Service
-	Activities  *activities.Activities
+	Records     *records.Service // users, notes, tasks, pipelines, opportunities, appointments
+	// TriggerLinks and InboundHooks run trigger links and inbound webhooks.
+	TriggerLinks *triggerlinks.Service
+	InboundHooks *inboundhooks.Service
+	Activities   *activities.Activities
 	// TemporalUIURL is the Web UI, for links in enrollment answers.
 	TemporalUIURL string
 }
@@ -67,7 +75,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string
 	a := &App{Config: cfg, Log: log, DB: db, Temporal: tc, TemporalUIURL: uiURL}
 	a.Enrollments = &enrollment.Service{DB: db, Temporal: tc, Log: log, UIBaseURL: uiURL, Namespace: cfg.TemporalNamespace}
 	a.Contacts = &contacts.Service{DB: db, Router: a.Enrollments, Log: log}
-	a.Definitions = &definitions.Service{DB: db}
+	a.Definitions = &definitions.Service{DB: db, Schedules: a.newSchedules(tc)}
+	a.Records = &records.Service{DB: db, Router: a.Enrollments, Log: log}
+	a.TriggerLinks = &triggerlinks.Service{DB: db, Keys: &installkeys.Store{DB: db}, Router: a.Enrollments, Log: log}
+	a.InboundHooks = &inboundhooks.Service{DB: db, Contacts: a.Contacts, Router: a.Enrollments, Log: log}
 	acts, err := a.newActivities()
 	if err != nil {
 		tc.Close()
@@ -81,7 +92,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string
 // provider's settings its messages are recorded, not sent.
 func (a *App) newActivities() (*activities.Activities, error) {
 	cfg := a.Config
-	opts := activities.Options{DB: a.DB, Contacts: a.Contacts, AllowPrivate: cfg.WebhookAllowPrivate, Log: a.Log}
+	opts := activities.Options{DB: a.DB, Contacts: a.Contacts, AllowPrivate: cfg.WebhookAllowPrivate, Log: a.Log,
+		PublicURL: cfg.PublicURL}
+	opts.TriggerLinks, opts.LinkBaseURL = a.TriggerLinks, a.LinkBaseURL()
 	if cfg.TwilioAccountSID != "" {
 		tw, err := sms.NewTwilio(sms.TwilioOptions{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
 			From: cfg.TwilioFromNumber, BaseURL: cfg.TwilioBaseURL})
@@ -117,6 +130,7 @@ func (a *App) NewWorker() worker.Worker {
 	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Interpret, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
 	a.Activities.Register(w)
+	a.registerScheduled(w)
 	return w
 }
 

@@ -85,6 +85,7 @@ func StartDev(ctx context.Context, opts DevOptions) (d *Dev, err error) {
 	}()
 	cfg := opts.Config
 	cfg.TemporalAddress, cfg.TemporalNamespace = srv.FrontendHostPort(), srv.Namespace()
+	cfg.APIAddr = ln.Addr().String() // the API's own address: the base of trigger links without CRMFLOW_PUBLIC_URL
 	keyFile := ""
 	if cfg.DatabaseURL == "" {
 		if opts.Ephemeral {

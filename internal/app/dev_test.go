@@ -86,6 +86,24 @@ func waitFor(t *testing.T, d *Dev, id, status string) enrollmentView {
 	return e
 }
 
+// pathWithJQ is the PATH for the quick start: the README uses jq, and where
+// it is not installed the test builds gojq (a Go implementation of jq, a
+// tool of this module) so `go test ./...` needs nothing else.
+func pathWithJQ(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("PATH")
+	if _, err := exec.LookPath("jq"); err == nil {
+		return path
+	}
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "jq"), "github.com/itchyny/gojq/cmd/gojq")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building gojq as jq: %v\n%s", err, out)
+	}
+	return bin + string(os.PathListSeparator) + path
+}
+
 // quickStartScript returns the README's quick-start block, word for word.
 func quickStartScript(t *testing.T) string {
 	t.Helper()
@@ -105,9 +123,7 @@ func quickStartScript(t *testing.T) string {
 // step and completed, the messages were rendered, the run is findable in
 // Temporal by the contact's id.
 func TestREADMEQuickStart(t *testing.T) {
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Fatal("the README quick start needs jq (apt-get install jq)")
-	}
+	path := pathWithJQ(t)
 	dir := t.TempDir()
 	d := startDev(t, dir, 0)
 	defer d.Stop()
@@ -120,6 +136,7 @@ func TestREADMEQuickStart(t *testing.T) {
 	script = strings.Replace(script, readmeAPI, "export API="+d.APIURL+"\n", 1)
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+path)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("quick start failed: %v\n%s", err, out)
@@ -173,6 +190,18 @@ func TestREADMEQuickStart(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `"completed"`) || !strings.Contains(string(out), "Hi Ada!") || !strings.Contains(string(out), "nurtured") {
 		t.Errorf("the walk-through's own output does not show the completed run:\n%s", out)
+	}
+	// Running the walk-through again changes nothing: its Idempotency-Keys
+	// return the first answers, so nobody is enrolled or messaged twice.
+	again := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	again.Dir, again.Env = dir, cmd.Env
+	if out, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("second run of the quick start failed: %v\n%s", err, out)
+	}
+	call(t, d, "GET", "/v1/workflows", nil, &workflows)
+	call(t, d, "GET", "/v1/messages?contact_id="+contactID, nil, &msgs)
+	if len(workflows.Items) != 1 || len(msgs.Items) != 2 {
+		t.Errorf("after a second run: %d workflows, %d messages; want 1 and 2", len(workflows.Items), len(msgs.Items))
 	}
 	// Support staff find the run by the contact's id.
 	deadline := time.Now().Add(30 * time.Second)

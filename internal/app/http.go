@@ -16,8 +16,10 @@ import (
 // NewAPI builds the Echo server over the app's services.
 func (a *App) NewAPI() *echo.Echo {
 	return api.New(api.Options{
-		DB: a.DB, Contacts: a.Contacts, Definitions: a.Definitions, Enrollments: a.Enrollments,
+		DB: a.DB, Contacts: a.Contacts, Definitions: a.Definitions, Enrollments: a.Enrollments, Records: a.Records,
 		AdminKey: a.Config.AdminKey, Log: a.Log, TemporalUIURL: a.TemporalUIURL, Namespace: a.Config.TemporalNamespace,
+		PublicURL: a.Config.PublicURL, TwilioAuthToken: a.Config.TwilioAuthToken, StripeWebhookSecret: a.Config.StripeWebhookSecret,
+		TriggerLinks: a.TriggerLinks, InboundHooks: a.InboundHooks,
 		Ready: func(ctx context.Context) error {
 			_, err := a.Temporal.CheckHealth(ctx, nil)
 			return err

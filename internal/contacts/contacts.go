@@ -93,6 +93,7 @@ func (s *Service) Update(ctx context.Context, accountID, id string, in Input) (*
 			return err
 		}
 		before := c.Fields()
+		dndBefore := map[string]bool{"sms": c.DNDSMS, "email": c.DNDEmail}
 		if errs := in.apply(c, s.region()); errs != nil {
 			return errs
 		}
@@ -112,6 +113,7 @@ func (s *Service) Update(ctx context.Context, accountID, id string, in Input) (*
 				"changed": changed, "before": before, "after": after,
 			})}, events...)
 		}
+		events = append(events, dndEvents(c, dndBefore)...)
 		return saveEvents(tx, events)
 	})
 	if err != nil {

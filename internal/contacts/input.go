@@ -121,6 +121,20 @@ func (in Input) apply(c *models.Contact, region string) validation.Errors {
 		}
 	}
 	set(&c.StripeCustomerID, in.StripeCustomerID)
+	for _, f := range []struct {
+		path string
+		v    string
+		max  int
+	}{{"first_name", c.FirstName, 255}, {"last_name", c.LastName, 255}, {"email", c.Email, 320}, {"stripe_customer_id", c.StripeCustomerID, 255}} {
+		if len(f.v) > f.max {
+			p.Add(f.path, "is at most %d characters", f.max)
+		}
+	}
+	// A contact nobody can name or reach is a mistake, not a record: on
+	// create and on every change.
+	if c.FirstName == "" && c.LastName == "" && c.Email == "" && c.Phone == "" {
+		p.Add("email", "a contact needs at least one of email, phone, first_name or last_name")
+	}
 	return p.Errors()
 }
 

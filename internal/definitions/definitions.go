@@ -4,6 +4,7 @@
 package definitions
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows/check"
+	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
 )
 
@@ -27,6 +29,9 @@ var (
 // Service stores workflows.
 type Service struct {
 	DB *gorm.DB
+	// Schedules keeps scheduled triggers' Temporal Schedules; nil leaves
+	// them alone (tests of other concerns).
+	Schedules Scheduler
 }
 
 // Create validates and stores a new workflow as a draft. Validation faults
@@ -55,7 +60,15 @@ func (s *Service) Update(ctx context.Context, accountID, id string, raw []byte) 
 		return nil, nil, err
 	}
 	wf.Name, wf.Definition, wf.UpdatedAt = def.Name, body, time.Now().UTC()
-	if err := s.DB.WithContext(ctx).Model(wf).Updates(map[string]any{"name": wf.Name, "definition": body, "updated_at": wf.UpdatedAt}).Error; err != nil {
+	if wf.Version > 0 {
+		var v models.WorkflowVersion
+		if err := s.DB.WithContext(ctx).Where("workflow_id = ? AND version = ?", wf.ID, wf.Version).First(&v).Error; err != nil {
+			return nil, nil, fmt.Errorf("loading published version: %w", err)
+		}
+		wf.UnpublishedChanges = !bytes.Equal(v.Definition, body)
+	}
+	if err := s.DB.WithContext(ctx).Model(wf).Updates(map[string]any{"name": wf.Name, "definition": body,
+		"updated_at": wf.UpdatedAt, "unpublished_changes": wf.UnpublishedChanges}).Error; err != nil {
 		return nil, nil, fmt.Errorf("saving workflow: %w", err)
 	}
 	return wf, def, nil
@@ -108,6 +121,9 @@ func (s *Service) Delete(ctx context.Context, accountID, id string) error {
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		if err := s.schedulesUnpublish(ctx, tx, id); err != nil {
+			return err
+		}
 		return tx.Where("workflow_id = ?", id).Delete(&models.PublishedTrigger{}).Error
 	})
 }
@@ -135,18 +151,26 @@ func (s *Service) Publish(ctx context.Context, accountID, id string) (*models.Wo
 		if err := tx.Create(&v).Error; err != nil {
 			return fmt.Errorf("saving version %d: %w", v.Version, err)
 		}
+		previous, err := publishedTriggers(tx, id)
+		if err != nil {
+			return err
+		}
 		if err := indexTriggers(tx, &wf, def, v.Version); err != nil {
 			return err
 		}
 		res := tx.Model(&models.Workflow{}).Where("id = ? AND version = ?", id, wf.Version).
-			Updates(map[string]any{"status": models.WorkflowPublished, "version": v.Version, "updated_at": now})
+			Updates(map[string]any{"status": models.WorkflowPublished, "version": v.Version, "updated_at": now, "unpublished_changes": false})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return ErrConcurrentPublish
 		}
-		wf.Status, wf.Version, wf.UpdatedAt = models.WorkflowPublished, v.Version, now
+		// Last, so that nothing else can fail after the schedules changed.
+		if err := s.schedulesPublish(ctx, tx, &wf, def, v.Version, previous); err != nil {
+			return err
+		}
+		wf.Status, wf.Version, wf.UpdatedAt, wf.UnpublishedChanges = models.WorkflowPublished, v.Version, now, false
 		out = &wf
 		return nil
 	})
@@ -163,6 +187,9 @@ func (s *Service) Draft(ctx context.Context, accountID, id string) (*models.Work
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
+		}
+		if err := s.schedulesUnpublish(ctx, tx, id); err != nil {
+			return err
 		}
 		return tx.Where("workflow_id = ?", id).Delete(&models.PublishedTrigger{}).Error
 	})
@@ -182,7 +209,7 @@ func indexTriggers(tx *gorm.DB, wf *models.Workflow, def *definition.Definition,
 			return err
 		}
 		row := models.PublishedTrigger{ID: models.NewID(), AccountID: wf.AccountID, Type: t.Type, WorkflowID: wf.ID,
-			Version: version, TriggerID: t.ID, Definition: body}
+			Version: version, TriggerID: t.ID, Definition: body, MatchKey: condition.IndexKey(t.Filters)}
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("indexing trigger %s: %w", t.ID, err)
 		}

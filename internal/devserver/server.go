@@ -599,11 +599,21 @@ func (s serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 	if !s.l.Enabled(ctx, level) { // cheap exit before converting tags
 		return
 	}
+	if level == slog.LevelWarn && quietWarnings[msg] {
+		return
+	}
 	attrs := make([]slog.Attr, len(tags))
 	for i, t := range tags {
 		attrs[i] = slog.Any(t.Key(), t.Value())
 	}
 	s.l.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// quietWarnings are server warnings that ordinary use of the embedded server
+// triggers and that say nothing actionable to a crmflow user.
+var quietWarnings = map[string]bool{
+	// the Web UI asks for large history pages whenever a run is opened
+	"GetHistory page size is larger than threshold": true,
 }
 
 // minLevelHandler drops records below a level that can change at run time

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/models"
@@ -25,8 +23,9 @@ func (s *Service) Get(ctx context.Context, accountID, id string) (*models.Enroll
 	return &e, nil
 }
 
-// Cancel removes the contact from the workflow: the run is cancelled (its
-// timers stop, nothing more is sent) and the enrollment ends as exited.
+// Cancel removes the contact from the workflow: the enrollment ends as
+// exited (recorded first, so the run's own ending cannot overwrite the
+// reason), then its run is cancelled: timers stop, nothing more is sent.
 func (s *Service) Cancel(ctx context.Context, accountID, id string) (*models.Enrollment, error) {
 	e, err := s.Get(ctx, accountID, id)
 	if err != nil {
@@ -35,19 +34,24 @@ func (s *Service) Cancel(ctx context.Context, accountID, id string) (*models.Enr
 	if terminal(e.Status) {
 		return e, nil
 	}
-	if e.TemporalWorkflowID != "" {
-		err := s.Temporal.CancelWorkflow(ctx, e.TemporalWorkflowID, "")
-		var nf *serviceerror.NotFound
-		if err != nil && !errors.As(err, &nf) {
-			return nil, fmt.Errorf("cancelling run %s: %w", e.TemporalWorkflowID, err)
-		}
-	}
-	now := time.Now().UTC()
-	err = s.DB.WithContext(ctx).Model(&models.Enrollment{}).
-		Where("id = ? AND status NOT IN ?", e.ID, []string{models.EnrollmentCompleted, models.EnrollmentFailed, models.EnrollmentExited}).
-		Updates(map[string]any{"status": models.EnrollmentExited, "exit_reason": "removed from workflow", "finished_at": now}).Error
-	if err != nil {
-		return nil, fmt.Errorf("recording removal: %w", err)
+	if err := s.exit(ctx, e, "removed from workflow"); err != nil {
+		return nil, err
 	}
 	return s.Get(ctx, accountID, id)
+}
+
+// ExitContact ends every running enrollment of a contact, e.g. before the
+// contact is deleted, so no run goes on for a contact that is gone.
+func (s *Service) ExitContact(ctx context.Context, accountID, contactID, reason string) error {
+	var running []models.Enrollment
+	err := s.DB.WithContext(ctx).Where("account_id = ? AND contact_id = ? AND status IN ?", accountID, contactID,
+		[]string{models.EnrollmentPending, models.EnrollmentActive, models.EnrollmentWaiting}).Find(&running).Error
+	if err != nil {
+		return fmt.Errorf("finding enrollments of contact %s: %w", contactID, err)
+	}
+	var errs []error
+	for i := range running {
+		errs = append(errs, s.exit(ctx, &running[i], reason))
+	}
+	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -54,6 +55,8 @@ type Service struct {
 	// UIBaseURL is the Temporal Web UI (for links in enrollment answers).
 	UIBaseURL string
 	Namespace string
+
+	triggers sync.Map // published trigger row id -> *definition.Trigger
 }
 
 // Request asks for one enrollment.
@@ -67,6 +70,13 @@ type Request struct {
 	Event *models.Event
 	// Test runs the workflow's current definition, draft or not, marked as a test.
 	Test bool
+	// ContactFree enrolls no contact (ContactID stays ""): the run of a
+	// scheduler trigger, whose steps that need a contact are skipped.
+	ContactFree bool
+	// Once enrolls at most once for Scope, whatever the re-entry setting:
+	// the scope names one occurrence (a birthday, a scheduled time), so a
+	// schedule that fires twice or a retried activity enrolls nobody twice.
+	Once bool
 }
 
 // Enroll enrolls the contact unless the re-entry setting forbids it: with
@@ -80,7 +90,11 @@ func (s *Service) Enroll(ctx context.Context, req Request) (e *models.Enrollment
 		return nil, false, err
 	}
 	var contact models.Contact
-	if err := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", req.AccountID, req.ContactID).First(&contact).Error; err != nil {
+	if req.ContactFree {
+		if req.ContactID != "" {
+			return nil, false, fmt.Errorf("enrolling into workflow %s: a contact-free run names no contact", req.WorkflowID)
+		}
+	} else if err := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", req.AccountID, req.ContactID).First(&contact).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, false, ErrContactNotFound
 		}
@@ -97,7 +111,7 @@ func (s *Service) Enroll(ctx context.Context, req Request) (e *models.Enrollment
 	if req.Test {
 		e.EntryKey = "test-" + e.ID
 	} else {
-		existing, err := s.reserveEntry(ctx, e, def.Settings.AllowReentry)
+		existing, err := s.reserveEntry(ctx, e, def.Settings.AllowReentry && !req.Once)
 		if err != nil || existing != nil {
 			return existing, false, err
 		}
@@ -193,8 +207,15 @@ func decodeDefinition(raw []byte) (*definition.Definition, error) {
 
 // TemporalID is the readable, deterministic id of an enrollment's run.
 func TemporalID(e *models.Enrollment) string {
-	return "enroll/" + e.WorkflowID + "/" + e.ContactID + "/" + e.EntryKey
+	contact := e.ContactID
+	if contact == "" {
+		contact = NoContact
+	}
+	return "enroll/" + e.WorkflowID + "/" + contact + "/" + e.EntryKey
 }
+
+// NoContact stands for the contact in the run id of a contact-free run.
+const NoContact = "no-contact"
 
 // start starts (or finds, if already started) the interpreter run.
 func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Workflow, c *models.Contact, def *definition.Definition, req Request) error {
@@ -213,10 +234,8 @@ func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Wo
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AttrAccountID.ValueSet(e.AccountID), AttrWorkflowID.ValueSet(e.WorkflowID), AttrContactID.ValueSet(e.ContactID),
-		),
-		Memo: map[string]any{"workflow": wf.Name, "contact": c.DisplayName(), "version": e.Version, "test": e.Test},
+		TypedSearchAttributes:    runAttributes(e),
+		Memo:                     map[string]any{"workflow": wf.Name, "contact": c.DisplayName(), "version": e.Version, "test": e.Test},
 	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, opts, workflows.InterpretWorkflow, in)
 	if err != nil {
@@ -233,4 +252,14 @@ func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Wo
 	e.TemporalWorkflowID = opts.ID
 	// Only fill in what the run's own first step has not written yet.
 	return s.DB.WithContext(ctx).Model(&models.Enrollment{}).Where("id = ? AND temporal_run_id = ''", e.ID).Updates(updates).Error
+}
+
+// runAttributes are the search attributes of a run; a contact-free run has
+// no CrmContactId.
+func runAttributes(e *models.Enrollment) temporal.SearchAttributes {
+	attrs := []temporal.SearchAttributeUpdate{AttrAccountID.ValueSet(e.AccountID), AttrWorkflowID.ValueSet(e.WorkflowID)}
+	if e.ContactID != "" {
+		attrs = append(attrs, AttrContactID.ValueSet(e.ContactID))
+	}
+	return temporal.NewSearchAttributes(attrs...)
 }

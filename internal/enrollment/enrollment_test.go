@@ -37,7 +37,7 @@ type fixture struct {
 	cancels []string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := testdb.Open(t)
 	f := &fixture{db: db, tc: &mocks.Client{}}
@@ -86,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 
 func ptr[T any](v T) *T { return &v }
 
-func (f *fixture) workflow(t *testing.T, reentry, publish bool) string {
+func (f *fixture) workflow(t testing.TB, reentry, publish bool) string {
 	t.Helper()
 	defs := &definitions.Service{DB: f.db}
 	wf, _, err := defs.Create(context.Background(), f.account, []byte(fmt.Sprintf(`{"name": "w", "settings": {"allow_reentry": %v},

@@ -48,7 +48,8 @@ func (s *Service) Route(ctx context.Context, ev *models.Event) error {
 
 func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error) {
 	var rows []models.PublishedTrigger
-	err := s.DB.WithContext(ctx).Where("account_id = ? AND type = ?", ev.AccountID, ev.Type).
+	err := s.DB.WithContext(ctx).Select("id", "workflow_id", "trigger_id", "definition").
+		Where("account_id = ? AND type = ? AND match_key IN ?", ev.AccountID, ev.Type, condition.EventKeys(ev.Data)).
 		Order("workflow_id, id").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("finding triggers for %s: %w", ev.Type, err)
@@ -68,12 +69,15 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 		if done[row.WorkflowID] {
 			continue
 		}
-		var t definition.Trigger
-		if err := json.Unmarshal(row.Definition, &t); err != nil {
-			errs = append(errs, fmt.Errorf("reading trigger %s of workflow %s: %w", row.TriggerID, row.WorkflowID, err))
+		if ev.TargetWorkflowID != "" && (row.WorkflowID != ev.TargetWorkflowID || row.TriggerID != ev.TargetTriggerID) {
+			continue // an event meant for one trigger only (an inbound webhook's URL)
+		}
+		t, err := s.trigger(&row)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		if !condition.Evaluate(t.Filters, scope, time.Now()) {
+		if !condition.Evaluate(t.Filters, scope, time.Now()) || !triggers.Accepts(t, ev.Data) {
 			continue
 		}
 		done[row.WorkflowID] = true
@@ -95,6 +99,20 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 		}
 	}
 	return started, errors.Join(errs...)
+}
+
+// trigger decodes an indexed trigger once: a row never changes (publishing
+// writes new rows), so its id keys the cache.
+func (s *Service) trigger(row *models.PublishedTrigger) (*definition.Trigger, error) {
+	if t, ok := s.triggers.Load(row.ID); ok {
+		return t.(*definition.Trigger), nil
+	}
+	var t definition.Trigger
+	if err := json.Unmarshal(row.Definition, &t); err != nil {
+		return nil, fmt.Errorf("reading trigger %s of workflow %s: %w", row.TriggerID, row.WorkflowID, err)
+	}
+	s.triggers.Store(row.ID, &t)
+	return &t, nil
 }
 
 func mustJSON(v any) string {

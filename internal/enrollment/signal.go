@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows"
@@ -68,11 +69,20 @@ func (s *Service) stopsOnResponse(ctx context.Context, e *models.Enrollment) (bo
 // exit ends a running enrollment with a reason, then cancels its run.
 func (s *Service) exit(ctx context.Context, e *models.Enrollment, reason string) error {
 	now := time.Now().UTC()
-	err := s.DB.WithContext(ctx).Model(&models.Enrollment{}).
-		Where("id = ? AND status NOT IN ?", e.ID, []string{models.EnrollmentCompleted, models.EnrollmentFailed, models.EnrollmentExited}).
-		Updates(map[string]any{"status": models.EnrollmentExited, "exit_reason": reason, "finished_at": now}).Error
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&models.Enrollment{}).
+			Where("id = ? AND status NOT IN ?", e.ID, []string{models.EnrollmentCompleted, models.EnrollmentFailed, models.EnrollmentExited}).
+			Updates(map[string]any{"status": models.EnrollmentExited, "exit_reason": reason, "finished_at": now}).Error
+		if err != nil {
+			return fmt.Errorf("ending enrollment %s: %w", e.ID, err)
+		}
+		return models.CloseOpenSteps(tx, e.ID, reason, now)
+	})
 	if err != nil {
-		return fmt.Errorf("ending enrollment %s: %w", e.ID, err)
+		return err
+	}
+	if e.TemporalWorkflowID == "" {
+		return nil // never started: the sweeper skips it now that it has ended
 	}
 	err = s.Temporal.CancelWorkflow(ctx, e.TemporalWorkflowID, "")
 	var nf *serviceerror.NotFound

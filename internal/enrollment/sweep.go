@@ -40,10 +40,12 @@ func (s *Service) restart(ctx context.Context, e *models.Enrollment) error {
 		return err
 	}
 	var contact models.Contact
-	if err := s.DB.WithContext(ctx).Where("id = ?", e.ContactID).First(&contact).Error; err != nil {
-		return err
+	if e.ContactID != "" { // a scheduler trigger's run has no contact
+		if err := s.DB.WithContext(ctx).Where("id = ?", e.ContactID).First(&contact).Error; err != nil {
+			return err
+		}
 	}
-	req := Request{AccountID: e.AccountID, WorkflowID: e.WorkflowID, ContactID: e.ContactID, Test: e.Test}
+	req := Request{AccountID: e.AccountID, WorkflowID: e.WorkflowID, ContactID: e.ContactID, Test: e.Test, ContactFree: e.ContactID == ""}
 	if e.EventID != "" {
 		var ev models.Event
 		if s.DB.WithContext(ctx).Where("id = ?", e.EventID).Limit(1).Find(&ev).Error == nil && ev.ID != "" {

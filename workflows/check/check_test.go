@@ -102,3 +102,22 @@ func TestMalformedJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigKeysAreExact(t *testing.T) {
+	for _, def := range []string{
+		`{"name":"x","start":"a","steps":[{"id":"a","type":"send_sms","config":{"Body":"hi"}}]}`,
+		`{"name":"x","start":"a","steps":[{"id":"a","type":"send_sms","config":{"body":"a","Body":"b"}}]}`,
+		`{"name":"x","start":"a","steps":[{"id":"a","type":"wait","config":{"MODE":"delay","Duration":"5s"}}]}`,
+	} {
+		f := faults(t, def)
+		found := false
+		for path, msg := range f {
+			if strings.HasPrefix(path, "steps[0].config.") && strings.Contains(msg, "unknown field") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: faults %v, want the mis-cased key named as unknown", def, f)
+		}
+	}
+}

@@ -49,12 +49,14 @@ func graph(p *validation.Problems, def *definition.Definition) {
 			sp.Add("retry", "only action steps take retry and on_failure")
 		}
 	}
+	if def.Start == "" {
+		p.Add("start", "is required: the id of the first step")
+	}
 	if len(def.Steps) == 0 {
 		p.Add("steps", "at least one step is required")
 		return
 	}
 	if def.Start == "" {
-		p.Add("start", "is required: the id of the first step")
 		return
 	}
 	if _, ok := index[def.Start]; !ok {

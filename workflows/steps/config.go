@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/crmflow/crmflow/workflows/definition"
@@ -17,6 +18,19 @@ import (
 func decodeConfig(p *validation.Problems, raw json.RawMessage, dst any) bool {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		raw = []byte("{}")
+	}
+	// encoding/json matches keys without regard to case ("Body" would fill
+	// body): check the shape with exact keys first, naming every fault.
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		p.Add("config", "invalid config: %v", err)
+		return false
+	}
+	if errs := validation.Shape(doc, reflect.TypeOf(dst).Elem()); errs != nil {
+		for _, e := range errs {
+			p.Add(validation.JoinPath("config", e.Path), "%s", e.Message)
+		}
+		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"encoding/json"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -29,6 +30,9 @@ type waitConfig struct {
 	ResumeWindow json.RawMessage   `json:"resume_window,omitempty"`
 }
 
+// maxWait bounds a delay: longer is almost surely a typo (99999d).
+const maxWait = 1825 * 24 * time.Hour
+
 // wait pauses the enrollment on a durable Temporal timer: it survives
 // restarts of the worker and the server.
 type wait struct{ noTargets }
@@ -53,6 +57,8 @@ func (wait) Validate(p *validation.Problems, s *definition.Step) {
 			p.Add("config.duration", "%s", err.Error())
 		} else if d <= 0 {
 			p.Add("config.duration", "must be longer than zero")
+		} else if d > maxWait {
+			p.Add("config.duration", "is more than 5 years (1825d); a wait that long is almost surely a typo")
 		}
 	case "until", "appointment", "event", "condition":
 		p.Add("config.mode", "wait mode %q is not available in this version yet (use delay)", c.Mode)

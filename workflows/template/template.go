@@ -24,8 +24,16 @@ func Check(s string) error {
 	if !IsTemplate(s) {
 		return nil
 	}
-	_, err := parse(s)
-	return err
+	t, err := parse(s)
+	if err != nil {
+		return err
+	}
+	// Filters are looked up only while rendering: render once with no data
+	// so that a misspelt filter is a fault on save, not a failed send.
+	if _, rerr := t.RenderString(map[string]any{}); rerr != nil && strings.Contains(rerr.Error(), "undefined filter") {
+		return fmt.Errorf("template does not parse: %s", rerr.Error())
+	}
+	return nil
 }
 
 // Render renders s against scope (contact, event, steps, account, custom_values...).
@@ -52,7 +60,7 @@ func parse(s string) (*liquid.Template, error) {
 	if err := balanced(s); err != nil {
 		return nil, err
 	}
-	t, err := engine.ParseString(s)
+	t, err := engine.ParseString(quoteLinkIDs(s))
 	if err != nil {
 		return nil, fmt.Errorf("template does not parse: %s", err.Error())
 	}

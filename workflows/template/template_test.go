@@ -21,12 +21,14 @@ func TestRender(t *testing.T) {
 }
 
 func TestCheckRejectsBadTemplates(t *testing.T) {
-	for _, bad := range []string{"Hi {{contact.first_name", "{% if x %}never closed", "{{ | }}"} {
+	for _, bad := range []string{"Hi {{contact.first_name", "{% if x %}never closed", "{{ | }}", "Hi {{ contact.first_name | nosuchfilter }}"} {
 		if Check(bad) == nil {
 			t.Errorf("Check(%q) accepted a bad template", bad)
 		}
 	}
-	if err := Check("fine {{ contact.email }}"); err != nil {
-		t.Error(err)
+	for _, good := range []string{"fine {{ contact.email }}", `{{ contact.x | default: "a" | upcase | divided_by: 2 }}`, "{{ event.amount | plus: 1 | times: 3 }}"} {
+		if err := Check(good); err != nil {
+			t.Errorf("Check(%q): %v", good, err)
+		}
 	}
 }

@@ -36,11 +36,4 @@ func Lookup(typ string) (Kind, bool) { return kinds.Lookup(typ) }
 func Types() []string { return kinds.Types() }
 
 // Planned are trigger types of the contract that this build does not fire yet.
-var Planned = map[string]bool{
-	"contact_changed": true, "contact_dnd_changed": true, "birthday_reminder": true, "custom_date_reminder": true,
-	"note_added": true, "task_added": true, "task_completed": true, "form_submitted": true, "survey_submitted": true,
-	"appointment_booked": true, "appointment_status_changed": true, "opportunity_created": true,
-	"opportunity_status_changed": true, "pipeline_stage_changed": true, "invoice_paid": true,
-	"payment_received": true, "order_submitted": true, "subscription_changed": true, "customer_replied": true,
-	"email_event": true, "trigger_link_clicked": true, "inbound_webhook": true, "scheduler": true,
-}
+var Planned = map[string]bool{}

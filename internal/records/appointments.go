@@ -1,0 +1,167 @@
+package records
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+// AppointmentStatuses are the statuses an appointment can have.
+var AppointmentStatuses = []string{models.AppointmentNew, models.AppointmentConfirmed, models.AppointmentCancelled,
+	models.AppointmentShowed, models.AppointmentNoShow}
+
+// AppointmentInput is an appointment as the API receives it; nil fields are
+// left alone, so the same type serves create and patch.
+type AppointmentInput struct {
+	ContactID  *string `json:"contact_id"`
+	CalendarID *string `json:"calendar_id"`
+	Title      *string `json:"title"`
+	StartTime  *string `json:"start_time"` // RFC 3339
+	EndTime    *string `json:"end_time"`   // RFC 3339, after start_time
+	Status     *string `json:"status"`     // default "new"
+}
+
+// GetAppointment loads an appointment of the account.
+func (s *Service) GetAppointment(ctx context.Context, accountID, id string) (*models.Appointment, error) {
+	var a models.Appointment
+	if err := first(s.DB.WithContext(ctx), "appointment", accountID, id, &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// BookAppointment stores an appointment and raises appointment_booked: a
+// created appointment is a booking, whoever enters it.
+func (s *Service) BookAppointment(ctx context.Context, accountID string, in AppointmentInput) (*models.Appointment, error) {
+	a := &models.Appointment{ID: models.NewID(), AccountID: accountID, Status: models.AppointmentNew}
+	err := s.change(ctx, func(tx *gorm.DB) ([]*models.Event, error) {
+		if err := applyAppointment(tx, in, a); err != nil {
+			return nil, err
+		}
+		if err := tx.Create(a).Error; err != nil {
+			return nil, fmt.Errorf("creating appointment: %w", err)
+		}
+		return []*models.Event{appointmentEvent(a, "appointment_booked", "")}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetAppointment(ctx, accountID, a.ID)
+}
+
+// UpdateAppointment applies a patch and raises appointment_status_changed
+// when the status changes (the row is locked, so two concurrent patches to
+// the same status raise it once).
+func (s *Service) UpdateAppointment(ctx context.Context, accountID, id string, in AppointmentInput) (*models.Appointment, error) {
+	err := s.change(ctx, func(tx *gorm.DB) ([]*models.Event, error) {
+		var a models.Appointment
+		if err := first(forUpdate(tx), "appointment", accountID, id, &a); err != nil {
+			return nil, err
+		}
+		prev := a.Status
+		if err := applyAppointment(tx, in, &a); err != nil {
+			return nil, err
+		}
+		if err := tx.Save(&a).Error; err != nil {
+			return nil, fmt.Errorf("updating appointment %s: %w", id, err)
+		}
+		if a.Status != prev {
+			return []*models.Event{appointmentEvent(&a, "appointment_status_changed", prev)}, nil
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetAppointment(ctx, accountID, id)
+}
+
+// DeleteAppointment removes an appointment (cancelling is a status change).
+func (s *Service) DeleteAppointment(ctx context.Context, accountID, id string) error {
+	res := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", accountID, id).Delete(&models.Appointment{})
+	if res.Error != nil {
+		return fmt.Errorf("deleting appointment %s: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return &NotFoundError{What: "appointment"}
+	}
+	return nil
+}
+
+func applyAppointment(tx *gorm.DB, in AppointmentInput, a *models.Appointment) error {
+	p := validation.NewProblems()
+	if in.ContactID != nil {
+		a.ContactID = strings.TrimSpace(*in.ContactID)
+	}
+	if a.ContactID == "" {
+		p.Add("contact_id", "is required")
+	} else if in.ContactID != nil {
+		ok, err := contactExists(tx, a.AccountID, a.ContactID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			p.Add("contact_id", "no contact %q in this account", a.ContactID)
+		}
+	}
+	if in.CalendarID != nil {
+		a.CalendarID = strings.TrimSpace(*in.CalendarID)
+	}
+	switch {
+	case a.CalendarID == "":
+		p.Add("calendar_id", "is required")
+	case len(a.CalendarID) > 255:
+		p.Add("calendar_id", "is at most 255 characters")
+	}
+	if in.Title != nil {
+		a.Title = strings.TrimSpace(*in.Title)
+		if len(a.Title) > 500 {
+			p.Add("title", "is at most 500 characters")
+		}
+	}
+	readTime(p, "start_time", in.StartTime, &a.StartTime)
+	readTime(p, "end_time", in.EndTime, &a.EndTime)
+	if !a.StartTime.IsZero() && !a.EndTime.IsZero() && !a.EndTime.After(a.StartTime) {
+		p.Add("end_time", "must be after start_time")
+	}
+	if in.Status != nil {
+		a.Status = strings.ToLower(strings.TrimSpace(*in.Status))
+		if !slices.Contains(AppointmentStatuses, a.Status) {
+			p.Add("status", "must be one of %s", strings.Join(AppointmentStatuses, ", "))
+		}
+	}
+	if errs := p.Errors(); errs != nil {
+		return errs
+	}
+	return nil
+}
+
+// readTime parses an RFC 3339 time into dst; a time is required once set.
+func readTime(p *validation.Problems, path string, in *string, dst *time.Time) {
+	if in != nil {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(*in))
+		if err != nil {
+			p.Add(path, "must be an RFC 3339 time, e.g. 2026-12-03T15:00:00Z")
+			return
+		}
+		*dst = t.UTC().Truncate(time.Microsecond)
+	}
+	if dst.IsZero() {
+		p.Add(path, "is required")
+	}
+}
+
+func appointmentEvent(a *models.Appointment, typ, prevStatus string) *models.Event {
+	return newEvent(a.AccountID, a.ContactID, typ, map[string]any{
+		"appointment_id": a.ID, "calendar_id": a.CalendarID, "status": a.Status,
+		"start_time": a.StartTime.UTC().Format(time.RFC3339), "end_time": a.EndTime.UTC().Format(time.RFC3339),
+		"title": a.Title, "previous_status": prevStatus,
+	})
+}
