@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -40,6 +41,15 @@ func readJSON(c echo.Context) ([]byte, error) {
 	raw, err := readBody(c)
 	if err != nil {
 		return nil, err
+	}
+	// A body sent as something else (a form, plain text) was not meant as
+	// JSON; say so rather than guess. No Content-Type at all is accepted.
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, typed(http.StatusUnsupportedMediaType, "about:blank", "Unsupported Media Type",
+				fmt.Sprintf("send the body as application/json, not %q", ct),
+				validation.FieldError{Path: "", Message: "Content-Type must be application/json"})
+		}
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, typed(http.StatusBadRequest, typeMalformed, "Malformed JSON", "the request body is empty; send a JSON object",

@@ -2,9 +2,11 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
 	"reflect"
 	"testing"
 
+	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -47,5 +49,15 @@ func TestCheckShape(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: faults at %v, want %v (%v)", in, got, want, errs)
 		}
+	}
+}
+
+func TestNonJSONBodiesAreRefused(t *testing.T) {
+	v := newEnv(t)
+	v.do(http.MethodPost, "/v1/contacts", `{"first_name":"Ada"}`, "Content-Type", "text/plain").problem(http.StatusUnsupportedMediaType)
+	v.do(http.MethodPost, "/v1/contacts", `first_name=Ada`, "Content-Type", "application/x-www-form-urlencoded").problem(http.StatusUnsupportedMediaType)
+	v.do(http.MethodPost, "/v1/contacts", `{"first_name":"Ada"}`, "Content-Type", "application/json; charset=utf-8").expect(http.StatusCreated)
+	if n := count[models.Contact](t, v.db); n != 1 {
+		t.Fatalf("%d contacts, want only the JSON one", n)
 	}
 }

@@ -84,6 +84,12 @@ func (s *server) ingestEvent(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		if prev.Type != *in.Type {
+			// Another event under the same id would be silently lost.
+			return typed(http.StatusConflict, typeConflict, "Conflict",
+				fmt.Sprintf("event id %q was already used for a %s event; give each event its own id", externalID, prev.Type))
+		}
+		c.Response().Header().Set("Idempotent-Replayed", "true")
 		return s.answerAccepted(c, prev)
 	}
 	contactID, err := s.eventContact(ctx, acct, in.Contact, !existingContactOnly[*in.Type])

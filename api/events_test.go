@@ -165,3 +165,17 @@ func TestListEvents(t *testing.T) {
 		t.Fatalf("%d events in total; want 3", len(l.Items))
 	}
 }
+
+func TestEventIDReusedForAnotherTypeConflicts(t *testing.T) {
+	v := newEnv(t)
+	body := map[string]any{"id": "ev-1", "type": "form_submitted", "contact": map[string]any{"email": "x@example.com"}, "data": map[string]any{}}
+	v.do(http.MethodPost, "/v1/events", body).expect(http.StatusAccepted)
+	if res := v.do(http.MethodPost, "/v1/events", body).expect(http.StatusAccepted); res.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a repeat is not marked replayed")
+	}
+	body["type"] = "order_submitted"
+	v.do(http.MethodPost, "/v1/events", body).problem(http.StatusConflict)
+	if n := count[models.Event](t, v.db, "external_id = ?", "ev-1"); n != 1 {
+		t.Fatalf("%d events stored for one id", n)
+	}
+}

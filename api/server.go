@@ -99,7 +99,11 @@ func build(opts Options) (*echo.Echo, *server) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.logRequests, s.recoverPanics, limitBody)
+	query, err := newQueryParams(doc)
+	if err != nil {
+		panic(fmt.Sprintf("api: embedded openapi.yaml: %v", err))
+	}
+	e.Use(s.logRequests, s.recoverPanics, limitBody, query.check)
 	s.routes(e)
 	return e, s
 }
