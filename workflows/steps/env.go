@@ -8,13 +8,29 @@ import (
 )
 
 // Env is what actions may touch; the activities package implements it over
-// the database and the providers.
+// the database and the providers. Each concern has its own small interface
+// (a new kind of side effect adds one, in a file of its own, and one line here).
 type Env interface {
+	ContactEnv
+	MessagingEnv
+	HTTPEnv
+}
+
+// ContactEnv changes the enrolled contact.
+type ContactEnv interface {
 	AddTags(ctx context.Context, call *Call, tags []string) (added []string, err error)
 	RemoveTags(ctx context.Context, call *Call, tags []string) (removed []string, err error)
 	UpdateContact(ctx context.Context, call *Call, fields map[string]string) (changed []string, err error)
+}
+
+// MessagingEnv sends messages to the enrolled contact through the send ledger.
+type MessagingEnv interface {
 	SendSMS(ctx context.Context, call *Call, m SMS) (Sent, error)
 	SendEmail(ctx context.Context, call *Call, m Email) (Sent, error)
+}
+
+// HTTPEnv calls outside systems.
+type HTTPEnv interface {
 	PostJSON(ctx context.Context, call *Call, url string, body any) (HTTPResponse, error)
 }
 
