@@ -14,6 +14,7 @@ import (
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/internal/enrollment"
+	"github.com/crmflow/crmflow/internal/triggerlinks"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -99,6 +100,8 @@ func (s *server) problemFor(c echo.Context, err error) *Problem {
 		return notFound("enrollment")
 	case errors.Is(err, definitions.ErrScheduling):
 		return problem(http.StatusServiceUnavailable, err.Error())
+	case errors.As(err, new(*triggerlinks.InUseError)):
+		return typed(http.StatusConflict, typeConflict, "Conflict", err.Error())
 	case errors.Is(err, enrollment.ErrNotPublished):
 		return typed(http.StatusConflict, typeNotPublished, "Workflow not published", err.Error())
 	case errors.Is(err, accounts.ErrInvalidKey):

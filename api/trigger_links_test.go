@@ -109,3 +109,21 @@ func TestOpeningATriggerLinkRedirectsAndEnrollsOnce(t *testing.T) {
 	v.do(http.MethodDelete, "/v1/trigger-links/"+link, nil).expect(http.StatusNoContent)
 	v.doAs("", http.MethodGet, path, nil).problem(http.StatusNotFound)
 }
+
+func TestALinkUsedByAPublishedWorkflowCannotBeDeleted(t *testing.T) {
+	v := newEnv(t)
+	id := v.do(http.MethodPost, "/v1/trigger-links", map[string]any{"name": "Offer", "destination_url": "https://example.com/offer"}).
+		expect(http.StatusCreated).obj()["id"].(string)
+	wf := v.linkWorkflow("clicks", map[string]any{"link_ids": []any{id}})
+	p := v.do(http.MethodDelete, "/v1/trigger-links/"+id, nil).problem(http.StatusConflict)
+	if !strings.Contains(p.Detail, "clicks") {
+		t.Errorf("detail = %q, want the workflow named", p.Detail)
+	}
+	v.do(http.MethodPost, "/v1/workflows/"+wf+"/draft", nil).expect(http.StatusOK)
+	v.do(http.MethodDelete, "/v1/trigger-links/"+id, nil).expect(http.StatusNoContent)
+	// and a workflow naming a link that does not exist is refused on publish
+	def := map[string]any{"name": "dead link", "start": "s1", "steps": []any{map[string]any{"id": "s1", "type": "send_sms",
+		"config": map[string]any{"body": "Go {{trigger_link." + id + "}}"}}}}
+	wid := v.createWorkflowAs(v.key, def)["id"].(string)
+	wantPaths(t, v.do(http.MethodPost, "/v1/workflows/"+wid+"/publish", nil).problem(http.StatusUnprocessableEntity), "steps[0].config")
+}

@@ -55,7 +55,15 @@ func get(tx *gorm.DB, accountID, id string) (*models.Contact, error) {
 // Create validates and stores a new contact and raises contact_created (and
 // contact_tag_added for each tag it starts with).
 func (s *Service) Create(ctx context.Context, accountID string, in Input) (*models.Contact, error) {
-	c := &models.Contact{ID: models.NewID(), AccountID: accountID, Custom: map[string]any{}}
+	return s.CreateWithID(ctx, accountID, models.NewID(), in)
+}
+
+// CreateWithID is Create with the new contact's id chosen by the caller: a
+// workflow step derives it from its idempotency key, so that a retry finds
+// the contact it made (the insert fails with gorm.ErrDuplicatedKey) instead
+// of making a second one.
+func (s *Service) CreateWithID(ctx context.Context, accountID, id string, in Input) (*models.Contact, error) {
+	c := &models.Contact{ID: id, AccountID: accountID, Custom: map[string]any{}}
 	if errs := in.apply(c, s.region()); errs != nil {
 		return nil, errs
 	}
@@ -169,6 +177,11 @@ func (s *Service) changeTags(ctx context.Context, accountID, id string, tags []s
 		}
 		for _, t := range changed {
 			events = append(events, newEvent(c, typ, map[string]any{"tag": t}))
+		}
+		if len(changed) > 0 {
+			if err := tx.Model(&models.Contact{}).Where("id = ?", c.ID).Update("updated_at", time.Now().UTC()).Error; err != nil {
+				return fmt.Errorf("touching contact %s: %w", c.ID, err)
+			}
 		}
 		return saveEvents(tx, events)
 	})
