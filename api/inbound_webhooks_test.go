@@ -113,10 +113,12 @@ func TestInboundWebhookCreatesUpdatesAndEnrollsOnlyItsWorkflow(t *testing.T) {
 	if first.EventID != again.EventID || len(again.Enrollments) != 1 {
 		t.Errorf("repeat = %+v, first = %+v", again, first)
 	}
+	// The same key with another payload is refused, not silently swallowed.
+	v.doAs("", http.MethodPost, hookA, map[string]any{"email": "other@example.com"}, "Idempotency-Key", "d-1").problem(http.StatusUnprocessableEntity)
 
-	// Samples: every accepted request, with its event and contact.
+	// Samples: every request, with its event and contact; the refused repeat last.
 	s := v.samples(a)
-	if len(s) != 3 || s[0].Status != "accepted" || s[0].Payload["plan"] != "gold" || s[0].EventID == nil || s[0].ContactID == nil {
+	if len(s) != 4 || s[3].Status != "rejected" || s[0].Status != "accepted" || s[0].Payload["plan"] != "gold" || s[0].EventID == nil || s[0].ContactID == nil {
 		t.Errorf("samples = %+v", s)
 	}
 	// Another account sees none of it.

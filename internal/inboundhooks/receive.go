@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -104,6 +105,10 @@ func (s *Service) receive(ctx context.Context, h *models.InboundWebhook, req Req
 	if req.IdempotencyKey != "" {
 		externalID = "inbound_webhook/" + h.ID + "/" + req.IdempotencyKey
 		if prev, err := s.findEvent(db, h.AccountID, externalID); err != nil || prev != nil {
+			if err == nil && !reflect.DeepEqual(normalise(prev.Data), normalise(req.Payload)) {
+				// As on the rest of the API: one key, one request.
+				return nil, reject(http.StatusUnprocessableEntity, "the Idempotency-Key %q was already used for a different payload", req.IdempotencyKey)
+			}
 			return &Result{Event: prev, Duplicate: prev != nil}, err
 		}
 	}
@@ -252,4 +257,18 @@ func (s *Service) keep(db *gorm.DB, h *models.InboundWebhook, sample *models.Inb
 		}
 	}
 	return nil
+}
+
+// normalise gives a payload the shape it has after a JSON round trip (as
+// stored), so a repeat compares equal to the stored first delivery.
+func normalise(v map[string]any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if json.Unmarshal(b, &out) != nil {
+		return v
+	}
+	return out
 }
