@@ -12,8 +12,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/activities/email"
+	"github.com/crmflow/crmflow/activities/payments"
 	"github.com/crmflow/crmflow/activities/sms"
 	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/internal/emailtracking"
+	"github.com/crmflow/crmflow/internal/records"
 	"github.com/crmflow/crmflow/internal/triggerlinks"
 	"github.com/crmflow/crmflow/workflows"
 )
@@ -22,6 +25,10 @@ import (
 type Options struct {
 	DB       *gorm.DB
 	Contacts *contacts.Service
+	// Records changes notes, tasks and opportunities for the record steps;
+	// Enrollments ends a deleted contact's other runs (delete_contact).
+	Records     *records.Service
+	Enrollments ContactExiter
 	// SMS and Email are nil when no provider is configured: messages are
 	// then recorded (status "recorded"), not sent.
 	SMS   sms.Sender
@@ -38,6 +45,18 @@ type Options struct {
 	// (CRMFLOW_PUBLIC_URL, else the API's own address); nil renders nothing.
 	TriggerLinks *triggerlinks.Service
 	LinkBaseURL  string
+	// EmailTracking adds the open pixel, click wrapping and unsubscribe
+	// link to emails, under LinkBaseURL; nil sends emails untracked.
+	EmailTracking *emailtracking.Service
+	// EmailFrom is SMTP_FROM, the sender of emails that name none (shown
+	// as the message's from).
+	EmailFrom string
+	// Payments is Stripe; nil (no STRIPE_API_KEY) fails payment steps
+	// with "Stripe is not configured".
+	Payments *payments.Stripe
+	// AI is the chat endpoint of ai_prompt steps; empty fails them with
+	// "not configured".
+	AI AIOptions
 }
 
 // Activities implements the activities the interpreter calls by name.

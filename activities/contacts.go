@@ -27,30 +27,7 @@ func (a *Activities) RemoveTags(ctx context.Context, call *steps.Call, tags []st
 // UpdateContact sets standard fields and custom.<key> fields; setting the
 // same values again changes nothing, which makes retries safe.
 func (a *Activities) UpdateContact(ctx context.Context, call *steps.Call, fields map[string]string) ([]string, error) {
-	var in contacts.Input
-	custom := map[string]any{}
-	for k, v := range fields {
-		v := v
-		switch k {
-		case "first_name":
-			in.FirstName = &v
-		case "last_name":
-			in.LastName = &v
-		case "email":
-			in.Email = &v
-		case "phone":
-			in.Phone = &v
-		case "timezone":
-			in.Timezone = &v
-		case "date_of_birth":
-			in.DateOfBirth = &v
-		default:
-			custom[strings.TrimPrefix(k, "custom.")] = v
-		}
-	}
-	if len(custom) > 0 {
-		in.Custom = custom
-	}
+	in := fieldsInput(fields)
 	before, err := a.opts.Contacts.Get(ctx, call.AccountID, call.ContactID)
 	if err != nil {
 		return nil, contactError(err)

@@ -35,7 +35,16 @@ func (a *Activities) ExecuteStep(ctx context.Context, in workflows.StepInput) (w
 	}
 	scope, _, err := a.scope(ctx, in)
 	if err != nil {
-		return workflows.StepResult{}, err
+		// A delete_contact retried after its delete went through: the
+		// contact is missing because of this very step, which is done.
+		if out, done := a.deletedByThisStep(ctx, in); done {
+			if err := a.logStep(ctx, in, models.StepCompleted, attempt, out, ""); err != nil {
+				return workflows.StepResult{}, err
+			}
+			return workflows.StepResult{Output: out}, nil
+		}
+		// classify: a deleted contact fails the step at once, not after every retry.
+		return workflows.StepResult{}, classify(err)
 	}
 	call := &steps.Call{
 		AccountID: in.Run.AccountID, WorkflowID: in.Run.WorkflowID, Version: in.Run.Version,
@@ -80,11 +89,12 @@ func classify(err error) error {
 	var mailErr *email.Error
 	var hookErr *HTTPError
 	var permanent *PermanentError
+	var stepFailure *steps.Failure
 	switch {
 	case errors.As(err, &smsErr) && !smsErr.Retryable,
 		errors.As(err, &mailErr) && !mailErr.Retryable,
 		errors.As(err, &hookErr) && !hookErr.Retryable,
-		errors.As(err, &permanent):
+		errors.As(err, &permanent), errors.As(err, &stepFailure):
 		return temporal.NewNonRetryableApplicationError(err.Error(), "StepFailed", err)
 	case errors.As(err, &hookErr) && hookErr.RetryAfter > 0:
 		return temporal.NewApplicationErrorWithOptions(err.Error(), "StepFailed", temporal.ApplicationErrorOptions{

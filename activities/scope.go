@@ -45,12 +45,16 @@ func (a *Activities) scope(ctx context.Context, in workflows.StepInput) (map[str
 	if err != nil {
 		return nil, nil, err
 	}
+	values, err := a.scopeCustomValues(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
 	return map[string]any{
 		"contact":       c.Fields(),
 		"event":         event,
 		"steps":         stepOutputs,
 		"account":       map[string]any{"id": acct.ID, "name": acct.Name, "timezone": acct.Timezone},
-		"custom_values": map[string]any{},
+		"custom_values": values,
 		"now":           condition.NowFields(time.Now().UTC()),
 		"workflow":      map[string]any{"id": in.Run.WorkflowID, "version": in.Run.Version},
 		"trigger_link":  links,

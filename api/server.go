@@ -19,6 +19,7 @@ import (
 
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/definitions"
+	"github.com/crmflow/crmflow/internal/emailtracking"
 	"github.com/crmflow/crmflow/internal/enrollment"
 	"github.com/crmflow/crmflow/internal/inboundhooks"
 	"github.com/crmflow/crmflow/internal/records"
@@ -55,6 +56,9 @@ type Options struct {
 	// webhooks; nil builds them over DB, routing through Enrollments.
 	TriggerLinks *triggerlinks.Service
 	InboundHooks *inboundhooks.Service
+	// EmailTracking serves the open pixel, wrapped links and unsubscribe
+	// links of emails; nil builds one over DB, routing through Enrollments.
+	EmailTracking *emailtracking.Service
 }
 
 // bodyLimit caps request bodies; a workflow definition is the largest thing
@@ -140,6 +144,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1(http.MethodPost, "/v1/workflows/:id/test", s.testWorkflow)
 	v1(http.MethodGet, "/v1/enrollments/:id", s.getEnrollment)
 	v1(http.MethodPost, "/v1/enrollments/:id/cancel", s.cancelEnrollment)
+	s.retryRoutes(e)
 
 	v1(http.MethodPost, "/v1/events", s.ingestEvent)
 	v1(http.MethodGet, "/v1/events", s.listEvents)
@@ -148,6 +153,9 @@ func (s *server) routes(e *echo.Echo) {
 	s.recordRoutes(e)
 	s.webhookRoutes(e)
 	s.linkAndHookRoutes(e)
+	s.customValueRoutes(e)
+	s.emailTrackingRoutes(e)
+	s.historyRoutes(e)
 }
 
 // v1 registers an authenticated route; mutating ones take Idempotency-Key.

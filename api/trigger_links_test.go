@@ -105,7 +105,8 @@ func TestOpeningATriggerLinkRedirectsAndEnrollsOnce(t *testing.T) {
 	v.doAs("", http.MethodGet, "/l/"+base64.RawURLEncoding.EncodeToString(raw), nil).problem(http.StatusNotFound)
 	v.doAs("", http.MethodGet, "/l/nothing-here", nil).problem(http.StatusNotFound)
 
-	// Deleting the link kills its URLs.
+	// Deleting the link (once no published workflow uses it) kills its URLs.
+	v.do(http.MethodPost, "/v1/workflows/"+thisLink+"/draft", nil).expect(http.StatusOK)
 	v.do(http.MethodDelete, "/v1/trigger-links/"+link, nil).expect(http.StatusNoContent)
 	v.doAs("", http.MethodGet, path, nil).problem(http.StatusNotFound)
 }

@@ -125,25 +125,30 @@ const (
 type Enrollment struct {
 	ID         string `gorm:"primaryKey;size:36"`
 	AccountID  string `gorm:"size:36;not null;index"`
-	WorkflowID string `gorm:"size:36;not null;uniqueIndex:idx_enrollments_entry,priority:1;index:idx_enrollments_wf_status,priority:1"`
+	WorkflowID string `gorm:"size:36;not null;uniqueIndex:idx_enrollments_entry,priority:1;index:idx_enrollments_wf_status,priority:1;index:idx_enrollments_wf_started,priority:1"`
 	ContactID  string `gorm:"size:36;not null;uniqueIndex:idx_enrollments_entry,priority:2;index"`
 	EntryKey   string `gorm:"size:160;not null;uniqueIndex:idx_enrollments_entry,priority:3"`
 	// EntryScope is what the entry is for when a trigger enrolls once per
 	// object (an appointment, an opportunity): "" for the contact itself.
-	EntryScope         string    `gorm:"size:128;not null;default:''"`
-	EntryNo            int       `gorm:"not null;default:0"` // 1, 2, ... for real entries; 0 for tests
-	Version            int       `gorm:"not null"`
-	Status             string    `gorm:"size:16;not null;index:idx_enrollments_wf_status,priority:2"`
-	CurrentStep        string    `gorm:"not null;default:''"`
-	ExitReason         string    `gorm:"not null;default:''"`
-	Test               bool      `gorm:"not null;default:false"`
-	TriggerID          string    `gorm:"not null;default:''"`
-	EventID            string    `gorm:"size:36;not null;default:''"`
-	TemporalWorkflowID string    `gorm:"not null;default:''"`
-	TemporalRunID      string    `gorm:"not null;default:''"`
-	StartedAt          time.Time `gorm:"not null"`
-	FinishedAt         *time.Time
-	UpdatedAt          time.Time
+	EntryScope  string `gorm:"size:128;not null;default:''"`
+	EntryNo     int    `gorm:"not null;default:0"` // 1, 2, ... for real entries; 0 for tests
+	Version     int    `gorm:"not null"`
+	Status      string `gorm:"size:16;not null;index:idx_enrollments_wf_status,priority:2;index:idx_enrollments_wf_started,priority:3;index:idx_enrollments_finished,priority:1"`
+	CurrentStep string `gorm:"not null;default:''"`
+	ExitReason  string `gorm:"not null;default:''"`
+	Test        bool   `gorm:"not null;default:false"`
+	TriggerID   string `gorm:"not null;default:''"`
+	EventID     string `gorm:"size:36;not null;default:''"`
+	// Retries counts POST /v1/enrollments/{id}/retry: each retry is a new
+	// Temporal run (".../retry-N") resuming at the failed step.
+	Retries            int    `gorm:"not null;default:0"`
+	TemporalWorkflowID string `gorm:"not null;default:''"`
+	TemporalRunID      string `gorm:"not null;default:''"`
+	// idx_enrollments_wf_started covers the statistics (internal/history);
+	// idx_enrollments_finished finds the logs the retention pruner deletes.
+	StartedAt  time.Time  `gorm:"not null;index:idx_enrollments_wf_started,priority:2"`
+	FinishedAt *time.Time `gorm:"index:idx_enrollments_wf_started,priority:4;index:idx_enrollments_finished,priority:2"`
+	UpdatedAt  time.Time
 }
 
 // Step execution statuses.
@@ -158,18 +163,21 @@ const (
 // StepExecution is one row of an enrollment's execution log: one visit of one
 // step. Unique per (enrollment, step, visit) so retried writes are upserts.
 type StepExecution struct {
-	ID           string    `gorm:"primaryKey;size:36"`
-	AccountID    string    `gorm:"size:36;not null;index"`
-	WorkflowID   string    `gorm:"size:36;not null;index"`
+	ID        string `gorm:"primaryKey;size:36"`
+	AccountID string `gorm:"size:36;not null;index"`
+	// idx_step_executions_wf_started serves the workflow log (newest first),
+	// idx_step_executions_wf_step covers the per-step statistics, and
+	// idx_step_executions_contact_started the contact timeline.
+	WorkflowID   string    `gorm:"size:36;not null;index;index:idx_step_executions_wf_started,priority:1;index:idx_step_executions_wf_step,priority:1"`
 	EnrollmentID string    `gorm:"size:36;not null;uniqueIndex:idx_step_executions_visit,priority:1"`
-	ContactID    string    `gorm:"size:36;not null;index"`
-	StepID       string    `gorm:"not null;uniqueIndex:idx_step_executions_visit,priority:2"`
+	ContactID    string    `gorm:"size:36;not null;index;index:idx_step_executions_contact_started,priority:1"`
+	StepID       string    `gorm:"not null;uniqueIndex:idx_step_executions_visit,priority:2;index:idx_step_executions_wf_step,priority:2"`
 	Visit        int       `gorm:"not null;uniqueIndex:idx_step_executions_visit,priority:3"`
 	StepType     string    `gorm:"size:64;not null"`
 	StepName     string    `gorm:"not null;default:''"`
-	Status       string    `gorm:"size:16;not null"`
+	Status       string    `gorm:"size:16;not null;index:idx_step_executions_wf_step,priority:3"`
 	Attempts     int       `gorm:"not null;default:0"`
-	StartedAt    time.Time `gorm:"not null"`
+	StartedAt    time.Time `gorm:"not null;index:idx_step_executions_wf_started,priority:2;index:idx_step_executions_wf_step,priority:4;index:idx_step_executions_contact_started,priority:2"`
 	FinishedAt   *time.Time
 	Output       map[string]any `gorm:"type:text;serializer:json"`
 	Error        string         `gorm:"type:text;not null;default:''"`
@@ -182,10 +190,10 @@ type Event struct {
 	AccountID   string         `gorm:"size:36;not null;uniqueIndex:idx_events_external,priority:1"`
 	ExternalID  string         `gorm:"size:255;not null;uniqueIndex:idx_events_external,priority:2"`
 	Type        string         `gorm:"size:64;not null"`
-	ContactID   string         `gorm:"size:36;not null;index"`
+	ContactID   string         `gorm:"size:36;not null;index;index:idx_events_contact_occurred,priority:1"`
 	Data        map[string]any `gorm:"type:text;serializer:json"`
-	Enrollments []string       `gorm:"type:text;serializer:json"` // ids of the enrollments it started
-	OccurredAt  time.Time      `gorm:"not null"`
+	Enrollments []string       `gorm:"type:text;serializer:json"`                             // ids of the enrollments it started
+	OccurredAt  time.Time      `gorm:"not null;index:idx_events_contact_occurred,priority:2"` // the contact timeline
 	// RoutedAt is set once triggers were matched; events written with their
 	// record change but not routed (a crash in between) are routed by a sweeper.
 	RoutedAt  *time.Time `gorm:"index"`
@@ -210,22 +218,22 @@ const (
 // step, visit) makes it the send ledger: written before the provider is
 // called, checked on retry, so a retried activity never sends twice.
 type Message struct {
-	ID             string  `gorm:"primaryKey;size:36"`
-	AccountID      string  `gorm:"size:36;not null;index"`
-	ContactID      string  `gorm:"size:36;not null;index"`
-	EnrollmentID   string  `gorm:"size:36;not null;default:''"`
-	StepID         string  `gorm:"not null;default:''"`
-	IdempotencyKey *string `gorm:"size:255;uniqueIndex"`
-	Channel        string  `gorm:"size:16;not null"`
-	To             string  `gorm:"column:to_addr;not null"`
-	From           string  `gorm:"column:from_addr;not null;default:''"`
-	Subject        string  `gorm:"not null;default:''"`
-	Body           string  `gorm:"type:text;not null"`
-	Status         string  `gorm:"size:16;not null"`
-	Provider       string  `gorm:"size:32;not null;default:''"`
-	ProviderID     string  `gorm:"not null;default:'';index"` // status callbacks find the message by it
-	Error          string  `gorm:"type:text;not null;default:''"`
-	CreatedAt      time.Time
+	ID             string    `gorm:"primaryKey;size:36"`
+	AccountID      string    `gorm:"size:36;not null;index"`
+	ContactID      string    `gorm:"size:36;not null;index;index:idx_messages_contact_created,priority:1"`
+	EnrollmentID   string    `gorm:"size:36;not null;default:'';index:idx_messages_enrollment_step,priority:1"` // per-step message statistics
+	StepID         string    `gorm:"not null;default:'';index:idx_messages_enrollment_step,priority:2"`
+	IdempotencyKey *string   `gorm:"size:255;uniqueIndex"`
+	Channel        string    `gorm:"size:16;not null"`
+	To             string    `gorm:"column:to_addr;not null"`
+	From           string    `gorm:"column:from_addr;not null;default:''"`
+	Subject        string    `gorm:"not null;default:''"`
+	Body           string    `gorm:"type:text;not null"`
+	Status         string    `gorm:"size:16;not null;index:idx_messages_enrollment_step,priority:3"`
+	Provider       string    `gorm:"size:32;not null;default:''"`
+	ProviderID     string    `gorm:"not null;default:'';index"` // status callbacks find the message by it
+	Error          string    `gorm:"type:text;not null;default:''"`
+	CreatedAt      time.Time `gorm:"index:idx_messages_contact_created,priority:2"` // replies are credited to the last message before them
 	UpdatedAt      time.Time
 }
 

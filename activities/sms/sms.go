@@ -13,8 +13,11 @@ import (
 // Message is one outgoing SMS, or MMS when MediaURLs is not empty.
 type Message struct {
 	To   string // E.164 number
-	From string // sender number; empty means the provider's default
-	Body string
+	From string // sender number (or alphanumeric sender ID); empty means the provider's default
+	// MessagingServiceSID ("MG...") sends through a Twilio messaging
+	// service, which picks the number; it replaces From.
+	MessagingServiceSID string
+	Body                string
 	// MediaURLs are public URLs of images or other media; any makes the message an MMS.
 	MediaURLs []string
 	// StatusCallback is the URL the provider calls as the delivery status changes.

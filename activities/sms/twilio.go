@@ -130,6 +130,8 @@ func (t *Twilio) params(m Message) (*twapi.CreateMessageParams, error) {
 	p := &twapi.CreateMessageParams{}
 	p.SetTo(m.To)
 	switch from := cmp.Or(m.From, t.opts.From); {
+	case m.MessagingServiceSID != "":
+		p.SetMessagingServiceSid(m.MessagingServiceSID)
 	case from != "":
 		p.SetFrom(from)
 	case t.opts.MessagingServiceSID != "":

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/crmflow/crmflow/internal/history"
 )
 
 // sweepInterval is how often unrouted events and unstarted enrollments
@@ -28,6 +30,7 @@ func workerCommand() *cobra.Command {
 			}
 			defer w.Stop()
 			go a.Enrollments.RunSweeper(ctx, sweepInterval)
+			go a.History.RunPruner(ctx, a.LogRetention, history.PruneInterval, log)
 			log.Info("crmflow worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace)
 			<-ctx.Done()
 			return nil

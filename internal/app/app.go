@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"os"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -18,11 +20,14 @@ import (
 
 	"github.com/crmflow/crmflow/activities"
 	"github.com/crmflow/crmflow/activities/email"
+	"github.com/crmflow/crmflow/activities/payments"
 	"github.com/crmflow/crmflow/activities/sms"
 	"github.com/crmflow/crmflow/internal/config"
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/definitions"
+	"github.com/crmflow/crmflow/internal/emailtracking"
 	"github.com/crmflow/crmflow/internal/enrollment"
+	"github.com/crmflow/crmflow/internal/history"
 	"github.com/crmflow/crmflow/internal/inboundhooks"
 	"github.com/crmflow/crmflow/internal/installkeys"
 	"github.com/crmflow/crmflow/internal/records"
@@ -44,9 +49,15 @@ type App struct {
 	// TriggerLinks and InboundHooks run trigger links and inbound webhooks.
 	TriggerLinks *triggerlinks.Service
 	InboundHooks *inboundhooks.Service
-	Activities   *activities.Activities
+	// EmailTracking tracks opens, clicks and unsubscribes of sent emails.
+	EmailTracking *emailtracking.Service
+	Activities    *activities.Activities
 	// TemporalUIURL is the Web UI, for links in enrollment answers.
 	TemporalUIURL string
+	// History reads execution logs and statistics and prunes old logs
+	// after LogRetention (CRMFLOW_LOG_RETENTION; 0 keeps them forever).
+	History      *history.Service
+	LogRetention time.Duration
 }
 
 // Open connects to the database (migrating it) and to Temporal.
@@ -79,6 +90,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string
 	a.Records = &records.Service{DB: db, Router: a.Enrollments, Log: log}
 	a.TriggerLinks = &triggerlinks.Service{DB: db, Keys: &installkeys.Store{DB: db}, Router: a.Enrollments, Log: log}
 	a.InboundHooks = &inboundhooks.Service{DB: db, Contacts: a.Contacts, Router: a.Enrollments, Log: log}
+	a.EmailTracking = &emailtracking.Service{DB: db, Keys: a.TriggerLinks.Keys, Contacts: a.Contacts, Router: a.Enrollments, Log: log}
+	a.History = &history.Service{DB: db}
+	if a.LogRetention, err = history.ParseRetention(cfg.LogRetention); err != nil {
+		tc.Close()
+		return nil, err
+	}
 	acts, err := a.newActivities()
 	if err != nil {
 		tc.Close()
@@ -95,6 +112,9 @@ func (a *App) newActivities() (*activities.Activities, error) {
 	opts := activities.Options{DB: a.DB, Contacts: a.Contacts, AllowPrivate: cfg.WebhookAllowPrivate, Log: a.Log,
 		PublicURL: cfg.PublicURL}
 	opts.TriggerLinks, opts.LinkBaseURL = a.TriggerLinks, a.LinkBaseURL()
+	opts.Records, opts.Enrollments = a.Records, a.Enrollments
+	opts.AI = activities.AIOptions{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, AllowPrivate: cfg.WebhookAllowPrivate}
+	opts.EmailTracking, opts.EmailFrom = a.EmailTracking, senderAddress(cfg.SMTPFrom)
 	if cfg.TwilioAccountSID != "" {
 		tw, err := sms.NewTwilio(sms.TwilioOptions{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
 			From: cfg.TwilioFromNumber, BaseURL: cfg.TwilioBaseURL})
@@ -109,6 +129,13 @@ func (a *App) newActivities() (*activities.Activities, error) {
 			return nil, fmt.Errorf("configuring SMTP: %w", err)
 		}
 		opts.Email = m
+	}
+	if cfg.StripeAPIKey != "" {
+		st, err := payments.NewStripe(payments.StripeOptions{APIKey: cfg.StripeAPIKey, BaseURL: cfg.StripeBaseURL})
+		if err != nil {
+			return nil, fmt.Errorf("configuring Stripe: %w", err)
+		}
+		opts.Payments = st
 	}
 	return activities.New(opts), nil
 }
@@ -153,4 +180,13 @@ func NewLogger(format string, level slog.Level) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// senderAddress is the address of SMTP_FROM ("Name <addr>" or "addr"), as
+// the message log shows the sender of emails that name none.
+func senderAddress(from string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		return a.Address
+	}
+	return from
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/crmflow/crmflow/internal/config"
 	"github.com/crmflow/crmflow/internal/devserver"
 	"github.com/crmflow/crmflow/internal/enrollment"
+	"github.com/crmflow/crmflow/internal/history"
 )
 
 // DevOptions are the flags of `crmflow dev`.
@@ -118,6 +119,7 @@ func StartDev(ctx context.Context, opts DevOptions) (d *Dev, err error) {
 	d = &Dev{App: a, Temporal: srv, APIURL: "http://" + ln.Addr().String(), UIURL: srv.UIURL(), APIKey: key,
 		worker: w, cancel: cancel, served: make(chan error, 1)}
 	go a.Enrollments.RunSweeper(runCtx, opts.SweepInterval)
+	go a.History.RunPruner(runCtx, a.LogRetention, history.PruneInterval, a.Log)
 	go func() { d.served <- ServeHTTP(runCtx, ln, a.NewAPI()) }()
 	return d, nil
 }

@@ -38,6 +38,9 @@ type Config struct {
 
 	WebhookAllowPrivate bool
 	LogFormat           string // "text" or "json"
+	// LogRetention is CRMFLOW_LOG_RETENTION ("90d"): how long execution
+	// logs and events of finished enrollments are kept; "" keeps them forever.
+	LogRetention string
 }
 
 // FromEnv reads the environment, with the defaults of `crmflow server`/`worker`.
@@ -64,6 +67,7 @@ func FromEnv() Config {
 		OpenAIBaseURL:       os.Getenv("OPENAI_BASE_URL"),
 		WebhookAllowPrivate: os.Getenv("CRMFLOW_WEBHOOK_ALLOW_PRIVATE") == "1",
 		LogFormat:           env("CRMFLOW_LOG_FORMAT", "text"),
+		LogRetention:        os.Getenv("CRMFLOW_LOG_RETENTION"),
 	}
 	return c
 }

@@ -41,11 +41,17 @@ func (s *Service) Cancel(ctx context.Context, accountID, id string) (*models.Enr
 }
 
 // ExitContact ends every running enrollment of a contact, e.g. before the
-// contact is deleted, so no run goes on for a contact that is gone.
-func (s *Service) ExitContact(ctx context.Context, accountID, contactID, reason string) error {
+// contact is deleted, so no run goes on for a contact that is gone. The
+// enrollments named in except go on: a delete_contact step ends its own
+// enrollment itself, as completed.
+func (s *Service) ExitContact(ctx context.Context, accountID, contactID, reason string, except ...string) error {
 	var running []models.Enrollment
-	err := s.DB.WithContext(ctx).Where("account_id = ? AND contact_id = ? AND status IN ?", accountID, contactID,
-		[]string{models.EnrollmentPending, models.EnrollmentActive, models.EnrollmentWaiting}).Find(&running).Error
+	q := s.DB.WithContext(ctx).Where("account_id = ? AND contact_id = ? AND status IN ?", accountID, contactID,
+		[]string{models.EnrollmentPending, models.EnrollmentActive, models.EnrollmentWaiting})
+	if len(except) > 0 {
+		q = q.Where("id NOT IN ?", except)
+	}
+	err := q.Find(&running).Error
 	if err != nil {
 		return fmt.Errorf("finding enrollments of contact %s: %w", contactID, err)
 	}

@@ -211,7 +211,11 @@ func TemporalID(e *models.Enrollment) string {
 	if contact == "" {
 		contact = NoContact
 	}
-	return "enroll/" + e.WorkflowID + "/" + contact + "/" + e.EntryKey
+	id := "enroll/" + e.WorkflowID + "/" + contact + "/" + e.EntryKey
+	if e.Retries > 0 {
+		id += "/retry-" + strconv.Itoa(e.Retries)
+	}
+	return id
 }
 
 // NoContact stands for the contact in the run id of a contact-free run.
@@ -228,6 +232,13 @@ func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Wo
 	}
 	if ev := req.Event; ev != nil {
 		in.Event = &workflows.Event{ID: ev.ID, Type: ev.Type, Data: ev.Data, OccurredAt: ev.OccurredAt}
+	}
+	if e.Retries > 0 { // a retry resumes where the enrollment failed
+		cursor, err := s.resumeCursor(ctx, e)
+		if err != nil {
+			return err
+		}
+		in.Cursor = cursor
 	}
 	opts := client.StartWorkflowOptions{
 		ID:                       TemporalID(e),

@@ -31,7 +31,14 @@ func (s *Service) GetNote(ctx context.Context, accountID, id string) (*models.No
 
 // AddNote stores a note on a contact and raises note_added {"note_id"}.
 func (s *Service) AddNote(ctx context.Context, accountID, contactID string, in NoteInput) (*models.Note, error) {
-	n := &models.Note{ID: models.NewID(), AccountID: accountID, ContactID: contactID}
+	return s.AddNoteWithID(ctx, accountID, contactID, models.NewID(), in)
+}
+
+// AddNoteWithID is AddNote with the note's id chosen by the caller: a
+// workflow step derives it from its idempotency key, so that a retry finds
+// the note it made (the insert fails with gorm.ErrDuplicatedKey).
+func (s *Service) AddNoteWithID(ctx context.Context, accountID, contactID, id string, in NoteInput) (*models.Note, error) {
+	n := &models.Note{ID: id, AccountID: accountID, ContactID: contactID}
 	err := s.change(ctx, func(tx *gorm.DB) ([]*models.Event, error) {
 		if ok, err := contactExists(tx, accountID, contactID); err != nil || !ok {
 			if err == nil {

@@ -42,7 +42,13 @@ func (s *Service) GetOpportunity(ctx context.Context, accountID, id string) (*mo
 
 // CreateOpportunity stores an opportunity and raises opportunity_created.
 func (s *Service) CreateOpportunity(ctx context.Context, accountID string, in OpportunityInput) (*models.Opportunity, error) {
-	o := &models.Opportunity{ID: models.NewID(), AccountID: accountID, Value: "0", Status: models.OpportunityOpen}
+	return s.CreateOpportunityWithID(ctx, accountID, models.NewID(), in)
+}
+
+// CreateOpportunityWithID is CreateOpportunity with the id chosen by the
+// caller (see AddNoteWithID).
+func (s *Service) CreateOpportunityWithID(ctx context.Context, accountID, id string, in OpportunityInput) (*models.Opportunity, error) {
+	o := &models.Opportunity{ID: id, AccountID: accountID, Value: "0", Status: models.OpportunityOpen}
 	err := s.change(ctx, func(tx *gorm.DB) ([]*models.Event, error) {
 		if err := applyOpportunity(tx, in, o, true); err != nil {
 			return nil, err

@@ -34,7 +34,12 @@ func (s *Service) GetTask(ctx context.Context, accountID, id string) (*models.Ta
 // AddTask stores a task on a contact and raises task_added (and
 // task_completed when it is created done).
 func (s *Service) AddTask(ctx context.Context, accountID, contactID string, in TaskInput) (*models.Task, error) {
-	t := &models.Task{ID: models.NewID(), AccountID: accountID, ContactID: contactID}
+	return s.AddTaskWithID(ctx, accountID, contactID, models.NewID(), in)
+}
+
+// AddTaskWithID is AddTask with the task's id chosen by the caller (see AddNoteWithID).
+func (s *Service) AddTaskWithID(ctx context.Context, accountID, contactID, id string, in TaskInput) (*models.Task, error) {
+	t := &models.Task{ID: id, AccountID: accountID, ContactID: contactID}
 	err := s.change(ctx, func(tx *gorm.DB) ([]*models.Event, error) {
 		if ok, err := contactExists(tx, accountID, contactID); err != nil || !ok {
 			if err == nil {

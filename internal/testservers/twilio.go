@@ -18,6 +18,7 @@ type SMS struct {
 	SID, To, From, Body string
 	MediaURLs           []string
 	StatusCallback      string
+	MessagingServiceSID string
 }
 
 // Twilio is a loopback server that speaks Twilio's Messages API.
@@ -83,7 +84,8 @@ func (tw *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := SMS{SID: fmt.Sprintf("SM%032d", len(tw.messages)+1), To: to, From: r.PostForm.Get("From"),
-		Body: r.PostForm.Get("Body"), MediaURLs: r.PostForm["MediaUrl"], StatusCallback: r.PostForm.Get("StatusCallback")}
+		Body: r.PostForm.Get("Body"), MediaURLs: r.PostForm["MediaUrl"], StatusCallback: r.PostForm.Get("StatusCallback"),
+		MessagingServiceSID: r.PostForm.Get("MessagingServiceSid")}
 	tw.messages = append(tw.messages, m)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)

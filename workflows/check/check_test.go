@@ -43,7 +43,7 @@ func TestEachFaultIsNamedByPath(t *testing.T) {
 		{"dangling next", `{"name":"x","start":"a","steps":[{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"zz"}]}`, "steps[0].next", `"zz"`},
 		{"dangling branch", `{"name":"x","start":"a","steps":[{"id":"a","type":"if_else","config":{"branches":[{"name":"b","when":{"field":"contact.email","op":"is_empty"},"next":"q"}]}}]}`, "steps[0].config.branches[0].next", `"q"`},
 		{"unknown step type", `{"name":"x","start":"a","steps":[{"id":"a","type":"teleport"}]}`, "steps[0].type", "unknown step type"},
-		{"planned step type", `{"name":"x","start":"a","steps":[{"id":"a","type":"stripe_charge"}]}`, "steps[0].type", "not available"},
+		{"planned step type", `{"name":"x","start":"a","steps":[{"id":"a","type":"drip"}]}`, "steps[0].type", "not available"},
 		{"unknown trigger type", `{"name":"x","triggers":[{"id":"t","type":"moon_rises"}],"start":"a","steps":[{"id":"a","type":"end"}]}`, "triggers[0].type", "unknown trigger type"},
 		{"missing config field", `{"name":"x","start":"a","steps":[{"id":"a","type":"send_sms","config":{}}]}`, "steps[0].config.body", "required"},
 		{"unknown config field", `{"name":"x","start":"a","steps":[{"id":"a","type":"send_sms","config":{"body":"x","bdy":"y"}}]}`, "steps[0].config.bdy", "unknown field"},

@@ -13,7 +13,13 @@ import (
 type Env interface {
 	ContactEnv
 	MessagingEnv
+	NotifyEnv
 	HTTPEnv
+	RequestEnv
+	PaymentsEnv
+	RecordsEnv
+	CustomValuesEnv
+	AIEnv
 }
 
 // ContactEnv changes the enrolled contact.

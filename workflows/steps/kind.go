@@ -88,10 +88,6 @@ func Types() []string { return kinds.Types() }
 // Planned are step types of the contract that this build does not run yet;
 // saving one gets a clear message instead of "unknown".
 var Planned = map[string]bool{
-	"internal_notification": true, "create_contact": true, "delete_contact": true, "assign_user": true,
-	"unassign_user": true, "set_dnd": true, "add_note": true, "add_task": true, "create_opportunity": true,
-	"update_opportunity": true, "remove_opportunity": true, "stripe_charge": true, "send_invoice": true,
-	"custom_webhook": true, "math": true, "format_number": true, "format_date": true, "format_text": true,
-	"update_custom_value": true, "custom_code": true, "ai_prompt": true, "split": true, "goal": true,
+	"split": true, "goal": true,
 	"add_to_workflow": true, "remove_from_workflow": true, "drip": true,
 }

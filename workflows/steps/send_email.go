@@ -3,8 +3,11 @@ package steps
 import (
 	"context"
 	"fmt"
+	"net/mail"
+	"strings"
 
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/template"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -38,8 +41,20 @@ func (sendEmail) Validate(p *validation.Problems, s *definition.Step) {
 	}
 	checkTemplate(p, "config.text", c.Text)
 	checkTemplate(p, "config.from_name", c.FromName)
-	checkTemplate(p, "config.from_email", c.FromEmail)
+	if template.IsTemplate(c.FromEmail) {
+		checkTemplate(p, "config.from_email", c.FromEmail)
+	} else if c.FromEmail != "" {
+		if a, err := mail.ParseAddress(c.FromEmail); err != nil || a.Address != strings.TrimSpace(c.FromEmail) {
+			p.Add("config.from_email", "%q is not an email address (write the name in from_name)", c.FromEmail)
+		}
+	}
 }
+
+// UnsubscribeURLMarker is what {{unsubscribe_url}} renders to in an email:
+// the URL names the message, which exists only once the send ledger has
+// it, so the sender replaces the marker with the message's own
+// unsubscribe URL (or nothing, when no tracking is configured).
+const UnsubscribeURLMarker = "urn:crmflow:unsubscribe_url"
 
 func (sendEmail) Execute(ctx context.Context, env Env, call *Call) (Result, error) {
 	var c sendEmailConfig
@@ -47,6 +62,11 @@ func (sendEmail) Execute(ctx context.Context, env Env, call *Call) (Result, erro
 		return Result{}, err
 	}
 	m := Email{}
+	scope := make(map[string]any, len(call.Scope)+1)
+	for k, v := range call.Scope {
+		scope[k] = v
+	}
+	scope["unsubscribe_url"] = UnsubscribeURLMarker
 	for _, f := range []struct {
 		path string
 		src  string
@@ -55,7 +75,7 @@ func (sendEmail) Execute(ctx context.Context, env Env, call *Call) (Result, erro
 		{"config.subject", c.Subject, &m.Subject}, {"config.body", c.Body, &m.HTML}, {"config.text", c.Text, &m.Text},
 		{"config.from_name", c.FromName, &m.FromName}, {"config.from_email", c.FromEmail, &m.FromEmail},
 	} {
-		v, err := call.Render(f.src)
+		v, err := template.Render(f.src, scope)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: %w", f.path, err)
 		}
@@ -67,6 +87,8 @@ func (sendEmail) Execute(ctx context.Context, env Env, call *Call) (Result, erro
 	if m.FromEmail == "" {
 		m.FromEmail = call.Settings.Sender.FromEmail
 	}
+	// Neither: the provider's default sender (SMTP_FROM).
+	m.FromName, m.FromEmail = strings.TrimSpace(m.FromName), strings.TrimSpace(m.FromEmail)
 	sent, err := env.SendEmail(ctx, call, m)
 	if err != nil {
 		return Result{}, err

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/template"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -32,9 +33,20 @@ func (sendSMS) Validate(p *validation.Problems, s *definition.Step) {
 	if required(p, "config.body", c.Body) {
 		checkTemplate(p, "config.body", c.Body)
 	}
-	checkTemplate(p, "config.from", c.From)
+	if template.IsTemplate(c.From) {
+		checkTemplate(p, "config.from", c.From)
+	} else if _, err := ParseSMSSender(c.From, "US"); err != nil {
+		// Saved numbers without a country code are read as US numbers
+		// here; at send time the installation's default region applies.
+		p.Add("config.from", "%s", err.Error())
+	}
 	for i, u := range c.MediaURLs {
-		checkTemplate(p, fmt.Sprintf("config.media_urls[%d]", i), u)
+		path := fmt.Sprintf("config.media_urls[%d]", i)
+		if template.IsTemplate(u) {
+			checkTemplate(p, path, u)
+		} else if !isHTTPURL(u) {
+			p.Add(path, "%q is not an http(s) URL", u)
+		}
 	}
 }
 
@@ -60,7 +72,7 @@ func (sendSMS) Execute(ctx context.Context, env Env, call *Call) (Result, error)
 		if err != nil {
 			return Result{}, fmt.Errorf("config.media_urls[%d]: %w", i, err)
 		}
-		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") {
+		if !isHTTPURL(u) {
 			return Result{}, fmt.Errorf("config.media_urls[%d]: %q is not an http(s) URL", i, u)
 		}
 		media = append(media, u)
@@ -78,4 +90,10 @@ func messageResult(s Sent) Result {
 		out["provider_id"] = s.ProviderID
 	}
 	return Result{Output: out, Skipped: s.Status == "skipped", Reason: s.Reason}
+}
+
+// isHTTPURL reports an absolute http(s) URL, what Twilio fetches media from.
+func isHTTPURL(u string) bool {
+	pu, err := url.Parse(u)
+	return err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != ""
 }
