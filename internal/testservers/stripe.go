@@ -3,6 +3,7 @@ package testservers
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"go/build"
 	"io"
 	"net/http"
@@ -36,7 +37,10 @@ func NewStripeMock(t testing.TB) *StripeMock {
 	t.Helper()
 	bin := stripeMockBinary()
 	if bin == "" {
-		t.Fatalf("stripe-mock is not installed: run `go install github.com/stripe/stripe-mock@%s` and put $(go env GOPATH)/bin on PATH", StripeMockVersion)
+		var err error
+		if bin, err = buildStripeMock(); err != nil {
+			t.Fatalf("stripe-mock is not installed and building it failed (go install github.com/stripe/stripe-mock@%s): %v", StripeMockVersion, err)
+		}
 	}
 	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
 	out, err := cmd.StdoutPipe()
@@ -73,6 +77,39 @@ func NewStripeMock(t testing.TB) *StripeMock {
 		t.Fatal("stripe-mock did not start listening within 30s")
 	}
 	return nil
+}
+
+var (
+	buildOnce  sync.Once
+	builtPath  string
+	builtError error
+)
+
+// buildStripeMock builds stripe-mock from this module's tool dependency
+// (go.mod pins it), once per test process, so `go test ./...` needs nothing
+// installed beforehand.
+func buildStripeMock() (string, error) {
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "crmflow-stripe-mock-")
+		if err != nil {
+			builtError = err
+			return
+		}
+		gomod, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			builtError = fmt.Errorf("finding the module: %w", err)
+			return
+		}
+		p := filepath.Join(dir, "stripe-mock")
+		cmd := exec.Command("go", "build", "-o", p, "github.com/stripe/stripe-mock")
+		cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			builtError = fmt.Errorf("%v: %s", err, out)
+			return
+		}
+		builtPath = p
+	})
+	return builtPath, builtError
 }
 
 // stripeMockBinary finds stripe-mock on PATH, else where `go install` puts it.
