@@ -31,6 +31,7 @@ func devCommand() *cobra.Command {
 				return err
 			}
 			smsTo, emailTo := d.App.Providers()
+			payments, ai, admin := d.App.Services()
 			where := opts.DataDir
 			if opts.Ephemeral {
 				where = "memory (--ephemeral: nothing is kept)"
@@ -42,13 +43,16 @@ func devCommand() *cobra.Command {
   Data:         %s
   SMS:          %s
   Email:        %s
+  Payments:     %s
+  AI steps:     %s
+  Accounts:     %s
 
   Dev API key:  %s
 
   export CRMFLOW_API_KEY=%s
 
 Press Ctrl-C to stop.
-`, d.APIURL, orNone(d.UIURL), d.Temporal.FrontendHostPort(), d.Temporal.Namespace(), where, smsTo, emailTo, d.APIKey, d.APIKey)
+`, d.APIURL, orNone(d.UIURL), d.Temporal.FrontendHostPort(), d.Temporal.Namespace(), where, smsTo, emailTo, payments, ai, admin, d.APIKey, d.APIKey)
 			select {
 			case <-ctx.Done():
 				fmt.Fprintln(out, "\ncrmflow dev: stopping...")

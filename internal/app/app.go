@@ -152,6 +152,24 @@ func (a *App) Providers() (smsTo, emailTo string) {
 	return smsTo, emailTo
 }
 
+// Services says, for the start-up banner, which optional services are on.
+func (a *App) Services() (payments, ai, admin string) {
+	payments, ai, admin = "off (set STRIPE_API_KEY)", "off (set OPENAI_API_KEY or OPENAI_BASE_URL)", "off (set CRMFLOW_ADMIN_KEY)"
+	if a.Config.StripeAPIKey != "" {
+		payments = "Stripe"
+		if a.Config.StripeBaseURL != "" {
+			payments += " at " + a.Config.StripeBaseURL
+		}
+	}
+	if a.Config.OpenAIAPIKey != "" || a.Config.OpenAIBaseURL != "" {
+		ai = "on"
+	}
+	if a.Config.AdminKey != "" {
+		admin = "POST /v1/accounts with CRMFLOW_ADMIN_KEY"
+	}
+	return payments, ai, admin
+}
+
 // NewWorker registers the interpreter and the activities on the task queue.
 func (a *App) NewWorker() worker.Worker {
 	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{})
