@@ -16,6 +16,7 @@ import (
 	"github.com/crmflow/crmflow/activities/sms"
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/emailtracking"
+	"github.com/crmflow/crmflow/internal/metrics"
 	"github.com/crmflow/crmflow/internal/records"
 	"github.com/crmflow/crmflow/internal/triggerlinks"
 	"github.com/crmflow/crmflow/workflows"
@@ -57,6 +58,9 @@ type Options struct {
 	// AI is the chat endpoint of ai_prompt steps; empty fails them with
 	// "not configured".
 	AI AIOptions
+	// Metrics records steps, enrollment outcomes and provider errors;
+	// nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Activities implements the activities the interpreter calls by name.

@@ -15,11 +15,12 @@ import (
 	"github.com/crmflow/crmflow/workflows/steps"
 )
 
-// ExecuteStep runs one action step and writes its execution-log row: running
+// executeStep runs one action step and writes its execution-log row: running
 // (with the attempt number and the last error while Temporal retries), then
 // completed or skipped with its output. The interpreter records the final
-// failure itself, since only it knows the last attempt failed.
-func (a *Activities) ExecuteStep(ctx context.Context, in workflows.StepInput) (workflows.StepResult, error) {
+// failure itself, since only it knows the last attempt failed. ExecuteStep
+// (observe.go) wraps it with the step's log line and metrics.
+func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (workflows.StepResult, error) {
 	kind, ok := steps.Lookup(in.Step.Type)
 	action, isAction := kind.(steps.Action)
 	if !ok || !isAction {

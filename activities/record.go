@@ -12,9 +12,10 @@ import (
 	"github.com/crmflow/crmflow/workflows"
 )
 
-// RecordStep writes an execution-log row for a flow step (or the final
-// failure of an action) and keeps the enrollment's status and step current.
-func (a *Activities) RecordStep(ctx context.Context, in workflows.RecordStepInput) error {
+// recordStep writes an execution-log row for a flow step (or the final
+// failure of an action) and keeps the enrollment's status and step current;
+// RecordStep (observe.go) wraps it with the step's log line and metrics.
+func (a *Activities) recordStep(ctx context.Context, in workflows.RecordStepInput) error {
 	row := models.StepExecution{
 		ID: models.NewID(), AccountID: in.Run.AccountID, WorkflowID: in.Run.WorkflowID, EnrollmentID: in.Run.EnrollmentID,
 		ContactID: in.Run.ContactID, StepID: in.Step.ID, Visit: in.Visit, StepType: in.Step.Type, StepName: in.Step.Name,
@@ -90,8 +91,9 @@ func setCurrent(tx *gorm.DB, enrollmentID, stepID, status string) error {
 	return nil
 }
 
-// Finish closes the enrollment with its final status and reason.
-func (a *Activities) Finish(ctx context.Context, in workflows.FinishInput) error {
+// finish closes the enrollment with its final status and reason; Finish
+// (observe.go) wraps it to count the outcome.
+func (a *Activities) finish(ctx context.Context, in workflows.FinishInput) error {
 	updates := map[string]any{"status": in.Status, "exit_reason": in.Reason, "finished_at": in.FinishedAt.UTC(), "updated_at": time.Now().UTC()}
 	if in.StepID != "" {
 		updates["current_step"] = in.StepID

@@ -22,6 +22,7 @@ import (
 	"github.com/crmflow/crmflow/internal/emailtracking"
 	"github.com/crmflow/crmflow/internal/enrollment"
 	"github.com/crmflow/crmflow/internal/inboundhooks"
+	"github.com/crmflow/crmflow/internal/metrics"
 	"github.com/crmflow/crmflow/internal/records"
 	"github.com/crmflow/crmflow/internal/triggerlinks"
 )
@@ -59,6 +60,9 @@ type Options struct {
 	// EmailTracking serves the open pixel, wrapped links and unsubscribe
 	// links of emails; nil builds one over DB, routing through Enrollments.
 	EmailTracking *emailtracking.Service
+	// Metrics records HTTP requests and serves GET /metrics; nil builds
+	// a registry of the API's own.
+	Metrics *metrics.Metrics
 }
 
 // bodyLimit caps request bodies; a workflow definition is the largest thing
@@ -75,6 +79,7 @@ type server struct {
 	contacts    *contacts.Service
 	definitions *definitions.Service
 	enrollments *enrollment.Service
+	metrics     *metrics.Metrics
 	openapiJSON []byte
 }
 
@@ -90,6 +95,9 @@ func build(opts Options) (*echo.Echo, *server) {
 		definitions: opts.Definitions, enrollments: opts.Enrollments}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.metrics = opts.Metrics; s.metrics == nil {
+		s.metrics = metrics.New()
 	}
 	if s.opts.Namespace == "" {
 		s.opts.Namespace = "default"
@@ -107,7 +115,7 @@ func build(opts Options) (*echo.Echo, *server) {
 	if err != nil {
 		panic(fmt.Sprintf("api: embedded openapi.yaml: %v", err))
 	}
-	e.Use(s.logRequests, s.recoverPanics, limitBody, query.check)
+	e.Use(s.recordMetrics, s.logRequests, s.recoverPanics, limitBody, query.check)
 	s.routes(e)
 	return e, s
 }
@@ -119,6 +127,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.json", s.openapi)
+	s.metricsRoutes(e)
 
 	e.POST("/v1/accounts", s.createAccount, s.adminOnly, s.idempotent)
 

@@ -1,15 +1,13 @@
 package workflows_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/crmflow/crmflow/internal/replay"
 	"github.com/crmflow/crmflow/workflows"
 )
 
@@ -28,10 +26,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(workflows.Interpret, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
-			if err := r.ReplayWorkflowHistory(nil, loadHistory(t, file)); err != nil {
-				t.Fatalf("replaying %s: %v", file, err)
+			// Through internal/replay: the code `crmflow replay` runs.
+			if r := (replay.Checker{}).Replay(file, loadHistory(t, file)); !r.OK() {
+				t.Fatal(r)
 			}
 		})
 	}
@@ -47,23 +44,16 @@ func TestReplayDetectsAChangedInterpreter(t *testing.T) {
 	changed := func(ctx workflow.Context, in workflows.Input) error {
 		return workflow.Sleep(ctx, 1) // different commands from the first task on
 	}
-	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(changed, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
-	if err := r.ReplayWorkflowHistory(nil, loadHistory(t, files[0])); err == nil {
+	if r := (replay.Checker{Workflow: changed}).Replay(files[0], loadHistory(t, files[0])); r.OK() {
 		t.Fatal("a changed interpreter replayed a recorded history without error")
 	}
 }
 
 func loadHistory(t *testing.T, file string) *historypb.History {
 	t.Helper()
-	f, err := os.Open(file)
+	h, err := replay.File(file)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
-	if err != nil {
-		t.Fatalf("reading %s: %v", file, err)
 	}
 	return h
 }

@@ -22,7 +22,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCommand(), serverCommand(), workerCommand(), migrateCommand())
+	root.AddCommand(devCommand(), serverCommand(), workerCommand(), migrateCommand(), replayCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "crmflow:", err)
 		os.Exit(1)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,8 @@ import (
 const sweepInterval = 30 * time.Second
 
 func workerCommand() *cobra.Command {
-	return &cobra.Command{
+	var metricsAddr string
+	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run the Temporal worker against DATABASE_URL and TEMPORAL_ADDRESS",
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -29,11 +31,27 @@ func workerCommand() *cobra.Command {
 				return err
 			}
 			defer w.Stop()
+			addr := cfg.MetricsAddr
+			if cmd.Flags().Changed("metrics-addr") {
+				addr = metricsAddr
+			}
+			bound, metricsDone, err := a.ServeMetrics(ctx, addr)
+			if err != nil {
+				return err
+			}
 			go a.Enrollments.RunSweeper(ctx, sweepInterval)
 			go a.History.RunPruner(ctx, a.LogRetention, history.PruneInterval, log)
-			log.Info("crmflow worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace)
-			<-ctx.Done()
-			return nil
+			log.Info("crmflow worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace,
+				"metrics", "http://"+bound.String()+"/metrics")
+			select {
+			case <-ctx.Done():
+				return <-metricsDone
+			case err := <-metricsDone:
+				return fmt.Errorf("the metrics server stopped: %w", err)
+			}
 		},
 	}
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9090",
+		"address serving GET /metrics (Prometheus); default CRMFLOW_METRICS_ADDR or 127.0.0.1:9090")
+	return cmd
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/crmflow/crmflow/internal/history"
 	"github.com/crmflow/crmflow/internal/inboundhooks"
 	"github.com/crmflow/crmflow/internal/installkeys"
+	"github.com/crmflow/crmflow/internal/metrics"
 	"github.com/crmflow/crmflow/internal/records"
 	"github.com/crmflow/crmflow/internal/triggerlinks"
 	"github.com/crmflow/crmflow/models"
@@ -58,6 +59,9 @@ type App struct {
 	// after LogRetention (CRMFLOW_LOG_RETENTION; 0 keeps them forever).
 	History      *history.Service
 	LogRetention time.Duration
+	// Metrics is the process's Prometheus registry: the API, enrollments,
+	// activities and the Temporal SDK record on it; /metrics serves it.
+	Metrics *metrics.Metrics
 }
 
 // Open connects to the database (migrating it) and to Temporal.
@@ -75,16 +79,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string
 	if err := models.Migrate(ctx, db); err != nil {
 		return nil, err
 	}
+	reg := metrics.New()
 	tc, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    sdklog.NewStructuredLogger(NewLogger(cfg.LogFormat, slog.LevelWarn).With("component", "temporal-sdk")),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(NewLogger(cfg.LogFormat, slog.LevelWarn).With("component", "temporal-sdk")),
+		MetricsHandler: reg.Temporal(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Temporal: tc, TemporalUIURL: uiURL}
-	a.Enrollments = &enrollment.Service{DB: db, Temporal: tc, Log: log, UIBaseURL: uiURL, Namespace: cfg.TemporalNamespace}
+	a := &App{Config: cfg, Log: log, DB: db, Temporal: tc, TemporalUIURL: uiURL, Metrics: reg}
+	a.Enrollments = &enrollment.Service{DB: db, Temporal: tc, Log: log, UIBaseURL: uiURL, Namespace: cfg.TemporalNamespace,
+		Metrics: reg}
 	a.Contacts = &contacts.Service{DB: db, Router: a.Enrollments, Log: log}
 	a.Definitions = &definitions.Service{DB: db, Schedules: a.newSchedules(tc)}
 	a.Records = &records.Service{DB: db, Router: a.Enrollments, Log: log}
@@ -110,7 +117,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string
 func (a *App) newActivities() (*activities.Activities, error) {
 	cfg := a.Config
 	opts := activities.Options{DB: a.DB, Contacts: a.Contacts, AllowPrivate: cfg.WebhookAllowPrivate, Log: a.Log,
-		PublicURL: cfg.PublicURL}
+		PublicURL: cfg.PublicURL, Metrics: a.Metrics}
 	opts.TriggerLinks, opts.LinkBaseURL = a.TriggerLinks, a.LinkBaseURL()
 	opts.Records, opts.Enrollments = a.Records, a.Enrollments
 	opts.AI = activities.AIOptions{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, AllowPrivate: cfg.WebhookAllowPrivate}

@@ -19,7 +19,7 @@ func (a *App) NewAPI() *echo.Echo {
 		DB: a.DB, Contacts: a.Contacts, Definitions: a.Definitions, Enrollments: a.Enrollments, Records: a.Records,
 		AdminKey: a.Config.AdminKey, Log: a.Log, TemporalUIURL: a.TemporalUIURL, Namespace: a.Config.TemporalNamespace,
 		PublicURL: a.Config.PublicURL, TwilioAuthToken: a.Config.TwilioAuthToken, StripeWebhookSecret: a.Config.StripeWebhookSecret,
-		TriggerLinks: a.TriggerLinks, InboundHooks: a.InboundHooks, EmailTracking: a.EmailTracking,
+		TriggerLinks: a.TriggerLinks, InboundHooks: a.InboundHooks, EmailTracking: a.EmailTracking, Metrics: a.Metrics,
 		Ready: func(ctx context.Context) error {
 			_, err := a.Temporal.CheckHealth(ctx, nil)
 			return err

@@ -14,6 +14,7 @@ type Config struct {
 	TemporalAddress   string
 	TemporalNamespace string
 	APIAddr           string
+	MetricsAddr       string // CRMFLOW_METRICS_ADDR: the worker's /metrics (the API serves its own)
 	DevAPIKey         string
 	AdminKey          string
 	PublicURL         string
@@ -50,6 +51,7 @@ func FromEnv() Config {
 		TemporalAddress:     env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace:   env("TEMPORAL_NAMESPACE", "default"),
 		APIAddr:             env("CRMFLOW_API_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:         env("CRMFLOW_METRICS_ADDR", "127.0.0.1:9090"),
 		DevAPIKey:           os.Getenv("CRMFLOW_DEV_API_KEY"),
 		AdminKey:            os.Getenv("CRMFLOW_ADMIN_KEY"),
 		PublicURL:           strings.TrimRight(os.Getenv("CRMFLOW_PUBLIC_URL"), "/"),

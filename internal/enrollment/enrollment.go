@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
+	"github.com/crmflow/crmflow/internal/metrics"
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows"
 	"github.com/crmflow/crmflow/workflows/definition"
@@ -55,6 +56,8 @@ type Service struct {
 	// UIBaseURL is the Temporal Web UI (for links in enrollment answers).
 	UIBaseURL string
 	Namespace string
+	// Metrics counts started runs; nil counts nothing.
+	Metrics *metrics.Metrics
 
 	triggers sync.Map // published trigger row id -> *definition.Trigger
 }
@@ -254,6 +257,12 @@ func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Wo
 		if !errors.As(err, &already) {
 			return fmt.Errorf("starting enrollment run: %w", err)
 		}
+	} else {
+		// A start Temporal accepted. With USE_EXISTING a repeat start of a
+		// running run also lands here; that only happens when the sweeper
+		// restarts an enrollment whose run id was never written (a crash
+		// between the two), so the count is exact but for crashes.
+		s.Metrics.Enrollment(e.WorkflowID, metrics.EnrollmentStarted)
 	}
 	updates := map[string]any{"temporal_workflow_id": opts.ID}
 	if run != nil {
