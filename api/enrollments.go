@@ -32,6 +32,7 @@ type EnrollmentAnswer struct {
 	TemporalWorkflowID string     `json:"temporal_workflow_id"`
 	TemporalRunID      string     `json:"temporal_run_id"`
 	TemporalUIURL      *string    `json:"temporal_ui_url"`
+	Retries            int        `json:"retries"`
 	StartedAt          time.Time  `json:"started_at"`
 	FinishedAt         *time.Time `json:"finished_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
@@ -62,6 +63,7 @@ func (s *server) enrollmentAnswer(e *models.Enrollment) EnrollmentAnswer {
 		ID: e.ID, WorkflowID: e.WorkflowID, ContactID: e.ContactID, Version: e.Version, Status: e.Status,
 		CurrentStep: e.CurrentStep, ExitReason: e.ExitReason, Test: e.Test, TriggerID: e.TriggerID, EventID: e.EventID,
 		TemporalWorkflowID: e.TemporalWorkflowID, TemporalRunID: e.TemporalRunID, TemporalUIURL: s.temporalUIURL(e),
+		Retries:   e.Retries,
 		StartedAt: utc(e.StartedAt), FinishedAt: utcPtr(e.FinishedAt), UpdatedAt: utc(e.UpdatedAt),
 	}
 }
