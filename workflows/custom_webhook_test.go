@@ -116,7 +116,7 @@ func TestCustomWebhookClientErrorFailsAtOnceWithoutTheSecret(t *testing.T) {
 		{"id": "h", "type": "custom_webhook", "config": {"method": "GET", "url": "` + srv.URL + `/me",
 			"auth": {"type": "api_key", "key": "api_key", "value": "live-KEY-77", "in": "query"}}}
 	]}`)
-	f.run(f.env(), e, nil)
+	f.runFailing(f.env(), e, nil)
 	got := f.enrollment(e.ID)
 	if got.Status != models.EnrollmentFailed || !strings.Contains(got.ExitReason, "answered 403") || strings.Contains(got.ExitReason, "live-KEY-77") {
 		t.Errorf("enrollment = %s %q", got.Status, got.ExitReason)

@@ -68,7 +68,7 @@ func TestDivideByZeroFailsTheStepAtOnce(t *testing.T) {
 	f := newFixture(t, contacts.Input{FirstName: ptr("Ada"), Phone: ptr("+14155550123")})
 	_, e := f.publish(`{"name": "x", "start": "d", "steps": [
 	  {"id": "d", "type": "math", "config": {"operation": "divide", "left": "10", "right": "{{event.n}}"}, "retry": {"max_attempts": 5}}]}`)
-	f.run(f.env(), e, &workflows.Event{ID: "ev1", Type: "x", Data: map[string]any{"n": "0"}})
+	f.runFailing(f.env(), e, &workflows.Event{ID: "ev1", Type: "x", Data: map[string]any{"n": "0"}})
 	got := f.enrollment(e.ID)
 	if got.Status != models.EnrollmentFailed || !strings.Contains(got.ExitReason, "cannot divide 10 by zero") {
 		t.Errorf("enrollment = %s (%s), want failed naming the division", got.Status, got.ExitReason)

@@ -143,11 +143,17 @@ func (r *run) record(ctx workflow.Context, s *definition.Step, in RecordStepInpu
 	return workflow.ExecuteLocalActivity(localCtx(ctx), ActivityRecordStep, in).Get(ctx, nil)
 }
 
-// finish closes the enrollment; a failure of the run itself is not an error
-// of the workflow (it is recorded, visible, and retryable by the API).
+// finish closes the enrollment. A failed enrollment also fails its Temporal
+// run (see failRun), so support staff see it under the Web UI's failures.
 func (r *run) finish(ctx workflow.Context, status, reason, stepID string) error {
 	in := FinishInput{Run: r.ref(), Status: status, Reason: reason, StepID: stepID, FinishedAt: workflow.Now(ctx)}
-	return workflow.ExecuteLocalActivity(localCtx(ctx), ActivityFinish, in).Get(ctx, nil)
+	if err := workflow.ExecuteLocalActivity(localCtx(ctx), ActivityFinish, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	if status == models.EnrollmentFailed {
+		return failRun(ctx, reason)
+	}
+	return nil
 }
 
 // finishCancelled records a removal from the workflow; the context is

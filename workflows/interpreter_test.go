@@ -14,6 +14,7 @@ import (
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 	"gorm.io/gorm"
@@ -92,6 +93,18 @@ func (f *fixture) run(env *testsuite.TestWorkflowEnvironment, e *models.Enrollme
 	}
 	if err := env.GetWorkflowError(); err != nil {
 		f.t.Fatalf("workflow error: %v", err)
+	}
+}
+
+// runFailing runs an enrollment that must fail: the enrollment's failure
+// also fails its Temporal run, with the enrollment's reason.
+func (f *fixture) runFailing(env *testsuite.TestWorkflowEnvironment, e *models.Enrollment, ev *workflows.Event) {
+	f.t.Helper()
+	env.ExecuteWorkflow(workflows.InterpretWorkflow, workflows.Input{RunRef: workflows.RunRef{AccountID: e.AccountID, WorkflowID: e.WorkflowID,
+		Version: e.Version, ContactID: e.ContactID, EnrollmentID: e.ID}, Event: ev})
+	var appErr *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != "EnrollmentFailed" || appErr.NonRetryable() == false {
+		f.t.Fatalf("workflow error = %v, want a non-retryable EnrollmentFailed", err)
 	}
 }
 
@@ -294,7 +307,7 @@ func TestFailingWebhookFailsTheEnrollmentWithItsMessage(t *testing.T) {
 		{"id": "h", "type": "webhook", "config": {"url": "` + srv.URL + `"}, "retry": {"max_attempts": 3, "initial_interval": "1s"}, "next": "t"},
 		{"id": "t", "type": "add_tag", "config": {"tags": ["after"]}}
 	]}`)
-	f.run(f.env(), e, nil)
+	f.runFailing(f.env(), e, nil)
 	got := f.enrollment(e.ID)
 	if got.Status != models.EnrollmentFailed || !strings.Contains(got.ExitReason, "answered 500") {
 		t.Errorf("enrollment = %s %q, want failed with the webhook's answer", got.Status, got.ExitReason)

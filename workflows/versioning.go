@@ -4,6 +4,24 @@ package workflows
 // must be guarded with workflow.GetVersion, so that enrollments already in
 // flight replay the path they took. Name each change here, with the date and
 // what it changed, and keep the replay tests in testdata/ green.
-//
-// No guarded changes yet: the histories in testdata/ were recorded with the
-// first interpreter.
+
+import (
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// changeFailedRunsFail (2026-12-03): a failed enrollment used to complete
+// its Temporal run (the failure lived only in crmflow's database); it now
+// fails the run, so the Web UI lists it under failures. Runs that started
+// before the change replay their recorded completion.
+const changeFailedRunsFail = "failed-enrollments-fail-the-run"
+
+// failRun ends the run of a failed enrollment as failed: a non-retryable
+// application error (retries of enrollments go through the API, resuming
+// at the failed step, never through Temporal re-running the whole run).
+func failRun(ctx workflow.Context, reason string) error {
+	if workflow.GetVersion(ctx, changeFailedRunsFail, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(reason, "EnrollmentFailed", nil)
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	enumspb "go.temporal.io/api/enums/v1"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -52,6 +53,19 @@ func TestRetryResumesAFailedEnrollmentAtItsFailedStep(t *testing.T) {
 	waitFor(t, d, e.ID, "failed")
 	if calls.Load() != 2 {
 		t.Errorf("webhook attempts = %d, want 2", calls.Load())
+	}
+	// The failed enrollment's run is failed in Temporal too, so support staff
+	// find it under the Web UI's failures.
+	var full struct {
+		TemporalWorkflowID string `json:"temporal_workflow_id"`
+	}
+	call(t, d, "GET", "/v1/enrollments/"+e.ID, nil, &full)
+	desc, err := d.App.Temporal.DescribeWorkflowExecution(ctx, full.TemporalWorkflowID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_FAILED {
+		t.Errorf("Temporal status of the failed enrollment's run = %v, want FAILED", st)
 	}
 	if code := call(t, d, "POST", "/v1/enrollments/"+e.ID+"/retry", nil, nil); code != http.StatusConflict && code != http.StatusOK {
 		t.Fatalf("retry: %d", code)
