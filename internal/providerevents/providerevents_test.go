@@ -12,6 +12,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/crmflow/crmflow/workflows/money"
 )
 
 func TestMajorUnits(t *testing.T) {
@@ -23,7 +25,7 @@ func TestMajorUnits(t *testing.T) {
 		{4900, "usd", "49.00"}, {5, "eur", "0.05"}, {123456, "USD", "1234.56"}, {-250, "gbp", "-2.50"},
 		{500, "jpy", "500"}, {0, "krw", "0"}, {12345, "kwd", "12.345"}, {7, "bhd", "0.007"},
 	} {
-		if got := MajorUnits(tc.minor, tc.currency); got != tc.want {
+		if got := money.MajorUnits(tc.minor, tc.currency); got != tc.want {
 			t.Errorf("MajorUnits(%d, %s) = %q, want %q", tc.minor, tc.currency, got, tc.want)
 		}
 	}

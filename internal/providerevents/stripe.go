@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/crmflow/crmflow/workflows/money"
 )
 
 // ErrBadSignature is a Stripe payload whose Stripe-Signature is missing,
@@ -86,7 +88,7 @@ func ParseStripe(payload []byte) (*StripeEvent, error) {
 		if a, isNum := obj["amount"].(float64); isNum {
 			obj["amount_minor"] = int64(a)
 		}
-		obj["amount"] = MajorUnits(minor, currency)
+		obj["amount"] = money.MajorUnits(minor, currency)
 	} else {
 		delete(obj, "amount")
 	}
