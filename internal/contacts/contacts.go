@@ -82,7 +82,7 @@ func (s *Service) CreateWithID(ctx context.Context, accountID, id string, in Inp
 				events = append(events, newEvent(c, "contact_tag_added", map[string]any{"tag": t}))
 			}
 		}
-		return saveEvents(tx, events)
+		return SaveEvents(tx, events)
 	})
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Service) Update(ctx context.Context, accountID, id string, in Input) (*
 			})}, events...)
 		}
 		events = append(events, dndEvents(c, dndBefore)...)
-		return saveEvents(tx, events)
+		return SaveEvents(tx, events)
 	})
 	if err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ func (s *Service) changeTags(ctx context.Context, accountID, id string, tags []s
 				return fmt.Errorf("touching contact %s: %w", c.ID, err)
 			}
 		}
-		return saveEvents(tx, events)
+		return SaveEvents(tx, events)
 	})
 	if err != nil {
 		return nil, err
@@ -205,7 +205,9 @@ func newEvent(c *models.Contact, typ string, data map[string]any) *models.Event 
 		Data: data, OccurredAt: time.Now().UTC()}
 }
 
-func saveEvents(tx *gorm.DB, events []*models.Event) error {
+// SaveEvents writes raised events in the transaction of the change that
+// raised them (the outbox); route them with RouteEvents once it commits.
+func SaveEvents(tx *gorm.DB, events []*models.Event) error {
 	for _, ev := range events {
 		if err := tx.Create(ev).Error; err != nil {
 			return fmt.Errorf("recording %s event: %w", ev.Type, err)
@@ -214,15 +216,19 @@ func saveEvents(tx *gorm.DB, events []*models.Event) error {
 	return nil
 }
 
-// route hands committed events to the router. A failure is logged, not
-// returned: the change itself succeeded, and the sweeper retries routing.
 func (s *Service) route(ctx context.Context, events []*models.Event) {
-	if s.Router == nil {
+	RouteEvents(ctx, s.Router, s.Log, events)
+}
+
+// RouteEvents hands committed events to the router. A failure is logged,
+// not returned: the change itself succeeded, and the sweeper retries routing.
+func RouteEvents(ctx context.Context, r Router, log *slog.Logger, events []*models.Event) {
+	if r == nil {
 		return
 	}
 	for _, ev := range events {
-		if err := s.Router.Route(ctx, ev); err != nil && s.Log != nil {
-			s.Log.ErrorContext(ctx, "routing event failed; the sweeper will retry",
+		if err := r.Route(ctx, ev); err != nil && log != nil {
+			log.ErrorContext(ctx, "routing event failed; the sweeper will retry",
 				"account_id", ev.AccountID, "event_id", ev.ID, "type", ev.Type, "error", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/triggers"
 )
 
@@ -77,26 +78,7 @@ func mapContact(payload map[string]any, mapping map[string]string, region string
 
 // lookup follows a path ("lead.items[0].name") into a payload.
 func lookup(payload map[string]any, path string) (any, bool) {
-	var cur any = payload
-	for _, seg := range triggers.PayloadPath(path) {
-		switch x := cur.(type) {
-		case map[string]any:
-			v, ok := x[seg]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(seg)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil, false
-			}
-			cur = x[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
+	return condition.LookupSegments(payload, triggers.PayloadPath(path))
 }
 
 // text is a payload value as a contact field's text.

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/models"
 )
 
@@ -104,15 +105,6 @@ func newEvent(accountID, contactID, typ string, data map[string]any) *models.Eve
 		Data: data, OccurredAt: time.Now().UTC()}
 }
 
-func saveEvents(tx *gorm.DB, events []*models.Event) error {
-	for _, ev := range events {
-		if err := tx.Create(ev).Error; err != nil {
-			return fmt.Errorf("recording %s event: %w", ev.Type, err)
-		}
-	}
-	return nil
-}
-
 // change runs fn in a transaction, saves the events it raised with the
 // change, and routes them once committed.
 func (s *Service) change(ctx context.Context, fn func(tx *gorm.DB) ([]*models.Event, error)) error {
@@ -123,7 +115,7 @@ func (s *Service) change(ctx context.Context, fn func(tx *gorm.DB) ([]*models.Ev
 			return err
 		}
 		events = evs
-		return saveEvents(tx, events)
+		return contacts.SaveEvents(tx, events)
 	})
 	if err != nil {
 		return err
@@ -132,18 +124,8 @@ func (s *Service) change(ctx context.Context, fn func(tx *gorm.DB) ([]*models.Ev
 	return nil
 }
 
-// route hands committed events to the router. A failure is logged, not
-// returned: the change itself succeeded, and the sweeper retries routing.
 func (s *Service) route(ctx context.Context, events []*models.Event) {
-	if s.Router == nil {
-		return
-	}
-	for _, ev := range events {
-		if err := s.Router.Route(ctx, ev); err != nil && s.Log != nil {
-			s.Log.ErrorContext(ctx, "routing event failed; the sweeper will retry",
-				"account_id", ev.AccountID, "event_id", ev.ID, "type", ev.Type, "error", err)
-		}
-	}
+	contacts.RouteEvents(ctx, s.Router, s.Log, events)
 }
 
 func (s *Service) region() string {

@@ -53,8 +53,14 @@ func parseDuration(v any) (time.Duration, error) {
 
 // lookupPath walks nested maps by dots; list indexes ("items.0.id") work too.
 func lookupPath(m map[string]any, path string) (any, bool) {
+	return LookupSegments(m, strings.Split(path, "."))
+}
+
+// LookupSegments walks nested maps and lists (a segment "0" indexes a list);
+// ok is false when any segment is missing.
+func LookupSegments(m map[string]any, segments []string) (any, bool) {
 	var cur any = m
-	for _, part := range strings.Split(path, ".") {
+	for _, part := range segments {
 		switch x := cur.(type) {
 		case map[string]any:
 			v, ok := x[part]
