@@ -95,6 +95,8 @@ func (a *Activities) Register(w Registry) {
 		workflows.ActivityEvaluate:    a.Evaluate,
 		workflows.ActivityRecordStep:  a.RecordStep,
 		workflows.ActivityFinish:      a.Finish,
+		workflows.ActivityResolve:     a.Resolve,
+		workflows.ActivityLoadVersion: a.LoadVersion,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -74,7 +74,7 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 	if err := a.logStep(ctx, in, status, attempt, out, ""); err != nil {
 		return workflows.StepResult{}, err
 	}
-	return workflows.StepResult{Output: res.Output, Skipped: res.Skipped, Reason: res.Reason}, nil
+	return workflows.StepResult{Output: res.Output, Skipped: res.Skipped, Reason: res.Reason, Exit: res.Exit}, nil
 }
 
 // IdempotencyKey is (enrollment, step, visit): the same on every retry of

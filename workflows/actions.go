@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/calendar"
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/durations"
 	"github.com/crmflow/crmflow/workflows/steps"
@@ -17,6 +18,9 @@ import (
 // database. The activity writes the step's execution-log row itself, so a
 // step costs one activity, no more.
 func (r *run) action(ctx workflow.Context, s *definition.Step, k steps.Action) (string, *ending, error) {
+	if err := r.holdForTimeWindow(ctx, s, k); err != nil {
+		return "", nil, err
+	}
 	in := StepInput{
 		Run: r.ref(), Step: *s, Visit: r.cursor.Visits[s.ID], Settings: r.def.Settings,
 		Event: r.in.Event, Outputs: r.cursor.Outputs, StartedAt: workflow.Now(ctx),
@@ -34,8 +38,34 @@ func (r *run) action(ctx workflow.Context, s *definition.Step, k steps.Action) (
 		}
 		return r.actionFailed(ctx, s, in.StartedAt, err)
 	}
+	if res.Exit {
+		return "", &ending{status: models.EnrollmentExited, reason: res.Reason}, nil
+	}
 	r.setOutput(s.ID, res.Output)
 	return s.Next, nil, nil
+}
+
+// holdForTimeWindow keeps a step that messages the contact until the
+// workflow's time window (settings.time_window) opens, in the workflow's
+// timezone for this contact. The step is logged as waiting meanwhile.
+func (r *run) holdForTimeWindow(ctx workflow.Context, s *definition.Step, k steps.Kind) error {
+	w := r.def.Settings.TimeWindow
+	c, communicates := k.(steps.Communicator)
+	if w == nil || !communicates || !c.Communicates() {
+		return nil
+	}
+	rt := &runtime{r: r}
+	res, err := rt.Resolve(ctx, s, steps.ResolveRequest{Zone: true})
+	if err != nil {
+		return err
+	}
+	now := workflow.Now(ctx)
+	opens := calendar.NextOpening(*w, calendar.Zone(res.Zone, "", ""), now)
+	if !opens.After(now) {
+		return nil
+	}
+	_, err = rt.Wait(ctx, s, steps.WaitSpec{Until: opens, Reason: "the time window to open"})
+	return err
 }
 
 // actionFailed applies the step's on_failure once its last attempt failed.

@@ -8,13 +8,23 @@ import (
 // that goto loops never grow a history toward Temporal's limits.
 const stepBudget = 250
 
+// historyBudget is the history length at which a run continues as new at
+// its next safe point, whatever its steps: far below Temporal's 51,200
+// events, so that replaying a run stays quick.
+const historyBudget = 1500
+
 // shouldContinueAsNew is checked between steps, a safe point: nothing is in flight.
 func shouldContinueAsNew(ctx workflow.Context, executedThisRun int) bool {
-	return executedThisRun >= stepBudget || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	info := workflow.GetInfo(ctx)
+	return executedThisRun >= stepBudget || info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > historyBudget
 }
 
-// continueAsNew carries the cursor into a fresh run of the same enrollment.
+// continueAsNew carries the cursor into a fresh run of the same enrollment,
+// once a migration the run accepted has finished its handler.
 func (r *run) continueAsNew(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
 	r.drain(ctx)
 	in := r.in
 	in.Cursor = r.cursor

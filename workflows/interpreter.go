@@ -21,6 +21,9 @@ func Interpret(ctx workflow.Context, in Input) error {
 		r.cursor = &Cursor{Visits: map[string]int{}, Outputs: map[string]map[string]any{}}
 	}
 	r.listen(ctx)
+	if err := r.handleMigrations(ctx); err != nil {
+		return err
+	}
 	if err := r.load(ctx); err != nil {
 		return r.finish(ctx, models.EnrollmentFailed, "loading the workflow: "+err.Error(), "")
 	}
@@ -34,18 +37,40 @@ func Interpret(ctx workflow.Context, in Input) error {
 		}
 		step, ok := r.def.StepByID(r.cursor.StepID)
 		if !ok {
-			return r.finish(ctx, models.EnrollmentFailed, fmt.Sprintf("step %q does not exist in version %d", r.cursor.StepID, in.Version), r.cursor.StepID)
+			return r.finish(ctx, models.EnrollmentFailed, fmt.Sprintf("step %q does not exist in version %d", r.cursor.StepID, r.in.Version), r.cursor.StepID)
 		}
-		r.cursor.Visits[step.ID]++
+		if err := r.pollGoals(ctx, step); err != nil {
+			if handled, herr := r.interrupted(ctx, step, err); handled {
+				continue
+			} else if herr != nil {
+				err = herr
+			}
+			return r.finish(ctx, models.EnrollmentFailed, err.Error(), step.ID)
+		}
+		if !r.cursor.Reenter {
+			r.cursor.Visits[step.ID]++
+		}
+		r.cursor.Reenter = false
 		r.cursor.Executed++
 		executedThisRun++
 		next, end, err := r.step(ctx, step)
 		if err != nil {
+			var intr *interruption
+			if errors.As(err, &intr) && intr.kind == interruptContinue {
+				r.cursor.Reenter = true
+				return r.continueAsNew(ctx)
+			}
+			if handled, herr := r.interrupted(ctx, step, err); handled {
+				continue
+			} else if herr != nil {
+				err = herr
+			}
 			if temporal.IsCanceledError(err) || errors.Is(ctx.Err(), workflow.ErrCanceled) {
 				return r.finishCancelled(ctx, step.ID)
 			}
 			return r.finish(ctx, models.EnrollmentFailed, err.Error(), step.ID)
 		}
+		r.cursor.Wait = nil
 		if end != nil {
 			return r.finish(ctx, end.status, end.reason, step.ID)
 		}
@@ -54,11 +79,42 @@ func Interpret(ctx workflow.Context, in Input) error {
 	return r.finish(ctx, models.EnrollmentCompleted, "", "")
 }
 
+// interrupted acts on a goal reached or a migration accepted while step s
+// waited (or between steps); handled is false when err is neither.
+func (r *run) interrupted(ctx workflow.Context, s *definition.Step, err error) (handled bool, _ error) {
+	var intr *interruption
+	if !errors.As(err, &intr) {
+		return false, nil
+	}
+	switch intr.kind {
+	case interruptMigrate:
+		r.applyMigration()
+		return true, nil
+	case interruptGoal:
+		if r.cursor.Wait != nil && r.cursor.Wait.StepID == s.ID && intr.goal != s.ID {
+			// The step it waited at ends here; its log row says why.
+			out := map[string]any{"ended_by_goal": intr.goal}
+			if rerr := r.record(ctx, s, RecordStepInput{Status: models.StepCompleted, StartedAt: r.cursor.Wait.Started, Output: out}); rerr != nil {
+				return false, rerr
+			}
+		}
+		r.cursor.Reenter = intr.goal == s.ID && r.cursor.Wait != nil // a goal waiting for itself
+		r.cursor.Wait = nil
+		r.reachGoal(intr.goal, intr.event)
+		return true, nil
+	}
+	return false, nil
+}
+
 // run is the state of one interpreter run.
 type run struct {
 	in     Input
 	def    *definition.Definition
 	cursor *Cursor
+	// goals are the definition's goal steps, watched for their events.
+	goals []goalWatch
+	// migration is accepted by the migrate update, applied by the main loop.
+	migration *pendingMigration
 }
 
 type ending struct {
@@ -78,6 +134,7 @@ func (r *run) load(ctx workflow.Context) error {
 	if r.in.Definition != nil { // Test Workflow runs the draft it was given
 		r.def = r.in.Definition
 	}
+	r.goals = watchGoals(r.def)
 	return nil
 }
 
@@ -103,14 +160,23 @@ func (r *run) flow(ctx workflow.Context, s *definition.Step, k steps.Flow) (stri
 	started := workflow.Now(ctx)
 	out, err := k.Run(ctx, &runtime{r: r}, s)
 	if err != nil {
-		if temporal.IsCanceledError(err) {
+		var intr *interruption
+		if temporal.IsCanceledError(err) || errors.As(err, &intr) {
 			return "", nil, err
 		}
 		rerr := r.record(ctx, s, RecordStepInput{Status: models.StepFailed, StartedAt: started, Error: err.Error()})
 		return "", nil, errors.Join(err, rerr)
 	}
 	r.setOutput(s.ID, out.Output)
-	if err := r.record(ctx, s, RecordStepInput{Status: models.StepCompleted, StartedAt: started, Output: out.Output}); err != nil {
+	if w := r.cursor.Wait; w != nil && w.StepID == s.ID {
+		started = w.Started // the log row of a wait spans the whole wait
+	}
+	rec := RecordStepInput{Status: models.StepCompleted, StartedAt: started, Output: out.Output}
+	if out.Skipped {
+		rec.Status = models.StepSkipped
+		rec.Output = withReason(out.Output, out.Reason)
+	}
+	if err := r.record(ctx, s, rec); err != nil {
 		return "", nil, err
 	}
 	if out.Exit {
@@ -120,6 +186,14 @@ func (r *run) flow(ctx workflow.Context, s *definition.Step, k steps.Flow) (stri
 		return "", &ending{status: models.EnrollmentCompleted, reason: out.Reason}, nil
 	}
 	return out.Next, nil, nil
+}
+
+func withReason(out map[string]any, reason string) map[string]any {
+	m := map[string]any{"reason": reason}
+	for k, v := range out {
+		m[k] = v
+	}
+	return m
 }
 
 func (r *run) setOutput(stepID string, out map[string]any) {

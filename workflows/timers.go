@@ -7,14 +7,113 @@ import (
 
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/steps"
 )
 
-// Sleep waits on a durable timer. The step is logged as waiting first (with
-// when it ends), so the API shows where the contact is and until when.
-func (rt *runtime) Sleep(ctx workflow.Context, s *definition.Step, d time.Duration) error {
-	until := workflow.Now(ctx).Add(d)
-	if err := rt.r.record(ctx, s, RecordStepInput{Status: models.StepWaiting, Until: &until}); err != nil {
-		return err
+// interruption stops a wait for a reason of the interpreter's, not the
+// step's: a goal was reached, the run moves to a newer version, or the run
+// continues as new. Flow kinds return it unchanged; the main loop acts on it.
+type interruption struct {
+	kind  string // interruptGoal, interruptMigrate, interruptContinue
+	goal  string // the goal step to jump to
+	event Event  // the event that met it
+}
+
+const (
+	interruptGoal     = "goal"
+	interruptMigrate  = "migrate"
+	interruptContinue = "continue-as-new"
+)
+
+func (i *interruption) Error() string { return "wait interrupted: " + i.kind }
+
+// waitHistoryBudget is the history length at which a long wait (one that
+// many events wake) continues as new, keeping its deadline.
+const waitHistoryBudget = historyBudget
+
+// Wait is steps.Runtime.Wait: one durable timer for the deadline, woken by
+// the signal goroutines (listen) whenever an event or a release arrives.
+func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.WaitSpec) (steps.WaitResult, error) {
+	r := rt.r
+	ws := r.beginWait(ctx, s)
+	in := RecordStepInput{Status: models.StepWaiting}
+	if !spec.Until.IsZero() {
+		in.Until = &spec.Until
 	}
-	return workflow.NewTimer(ctx, d).Get(ctx, nil)
+	if spec.Reason != "" {
+		in.Output = map[string]any{"waiting_for": spec.Reason}
+	}
+	if err := r.record(ctx, s, in); err != nil {
+		return steps.WaitResult{}, err
+	}
+	var timer workflow.Future
+	if !spec.Until.IsZero() {
+		d := spec.Until.Sub(workflow.Now(ctx))
+		if d <= 0 {
+			return steps.WaitResult{TimedOut: true}, nil
+		}
+		tctx, cancel := workflow.WithCancel(ctx)
+		defer cancel() // an event ended the wait first: cancel the timer
+		timer = workflow.NewTimer(tctx, d)
+	}
+	for {
+		if err := r.pollGoals(ctx, s); err != nil {
+			return steps.WaitResult{}, err
+		}
+		for _, ev := range r.eventsAfter(ws.Seen) {
+			ws.Seen = ev.Seq
+			i, err := r.firstMatching(ctx, s, ev, spec.Events)
+			if err != nil {
+				return steps.WaitResult{}, err
+			}
+			if i >= 0 {
+				return steps.WaitResult{Event: &ev}, nil
+			}
+		}
+		if spec.Signal != "" && r.cursor.Releases[spec.Signal] {
+			delete(r.cursor.Releases, spec.Signal)
+			return steps.WaitResult{Signal: true}, nil
+		}
+		if r.migration != nil {
+			return steps.WaitResult{}, &interruption{kind: interruptMigrate}
+		}
+		if timer != nil && timer.IsReady() {
+			if err := timer.Get(ctx, nil); err != nil {
+				return steps.WaitResult{}, err
+			}
+			return steps.WaitResult{TimedOut: true}, nil
+		}
+		if workflow.GetInfo(ctx).GetCurrentHistoryLength() > waitHistoryBudget {
+			return steps.WaitResult{}, &interruption{kind: interruptContinue}
+		}
+		err := workflow.Await(ctx, func() bool {
+			return r.cursor.LastSeq > ws.Seen || r.cursor.LastSeq > r.cursor.GoalSeq || (timer != nil && timer.IsReady()) || r.migration != nil ||
+				(spec.Signal != "" && r.cursor.Releases[spec.Signal])
+		})
+		if err != nil {
+			return steps.WaitResult{}, err
+		}
+	}
+}
+
+// beginWait returns the state of the wait of this visit of s, starting it
+// if it is new (a run that continued as new, or moved version, keeps it).
+func (r *run) beginWait(ctx workflow.Context, s *definition.Step) *WaitState {
+	visit := r.cursor.Visits[s.ID]
+	if w := r.cursor.Wait; w != nil && w.StepID == s.ID && w.Visit == visit {
+		return w
+	}
+	r.cursor.Wait = &WaitState{StepID: s.ID, Visit: visit, Started: workflow.Now(ctx), Seen: r.cursor.LastSeq}
+	return r.cursor.Wait
+}
+
+// WaitStarted is steps.Runtime.WaitStarted.
+func (rt *runtime) WaitStarted(ctx workflow.Context, s *definition.Step) time.Time {
+	return rt.r.beginWait(ctx, s).Started
+}
+
+// Sleep waits durably for d (a wait with only a deadline).
+func (rt *runtime) Sleep(ctx workflow.Context, s *definition.Step, d time.Duration) error {
+	_, err := rt.Wait(ctx, s, steps.WaitSpec{Until: workflow.Now(ctx).Add(d)})
+	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/steps"
 )
 
 // TaskQueue is where the worker listens and enrollments run.
@@ -24,6 +25,8 @@ const (
 	ActivityEvaluate    = "crmflow.Evaluate"
 	ActivityRecordStep  = "crmflow.RecordStep"
 	ActivityFinish      = "crmflow.Finish"
+	ActivityResolve     = "crmflow.Resolve"
+	ActivityLoadVersion = "crmflow.LoadVersion"
 )
 
 // Input starts (or continues) one enrollment: (workflow, version, contact, event).
@@ -36,13 +39,9 @@ type Input struct {
 	Cursor *Cursor `json:",omitempty"`
 }
 
-// Event is the event that enrolled the contact (what event.<path> reads).
-type Event struct {
-	ID         string
-	Type       string
-	Data       map[string]any
-	OccurredAt time.Time
-}
+// Event is the event that enrolled the contact (what event.<path> reads),
+// or one signalled to the run later.
+type Event = steps.Event
 
 // Cursor is where a run stands: the next step, how often each step ran
 // (visits key the idempotency of sends), the outputs so far, and how many
@@ -54,6 +53,31 @@ type Cursor struct {
 	Executed int
 	// Events are the latest events signalled to the run, oldest first.
 	Events []Event `json:",omitempty"`
+	// LastSeq numbers the events received so far; GoalSeq is the last one
+	// checked against the goals.
+	LastSeq int `json:",omitempty"`
+	GoalSeq int `json:",omitempty"`
+	// GoalsMet holds the event that met each goal step reached by a jump.
+	GoalsMet map[string]Event `json:",omitempty"`
+	// Wait is the wait in progress, kept when the run continues as new or
+	// moves to a newer version in the middle of it.
+	Wait *WaitState `json:",omitempty"`
+	// Reenter runs StepID again as the same visit (after a continue-as-new
+	// or a migration inside a wait), so its idempotency keys do not change.
+	Reenter bool `json:",omitempty"`
+	// Releases are the release signals received (drip), by key.
+	Releases map[string]bool `json:",omitempty"`
+}
+
+// WaitState is where a wait stands: since when it waits (deadlines count
+// from there), and the last event it looked at.
+type WaitState struct {
+	StepID  string
+	Visit   int
+	Started time.Time
+	Seen    int
+	// Joined: this visit is queued with its drip coordinator already.
+	Joined bool `json:",omitempty"`
 }
 
 // RunRef identifies the enrollment (in the run's input, flattened, and in
@@ -94,6 +118,8 @@ type StepResult struct {
 	Output  map[string]any
 	Skipped bool
 	Reason  string
+	// Exit ends the enrollment as exited, with Reason (remove_from_workflow of itself).
+	Exit bool `json:",omitempty"`
 }
 
 // EvaluateInput evaluates conditions in order for a branching step.
@@ -114,6 +140,22 @@ type RecordStepInput struct {
 	Output     map[string]any
 	Error      string
 	Attempts   int
+}
+
+// ResolveInput asks for what a flow step needs from outside the workflow.
+type ResolveInput struct {
+	StepInput
+	Request steps.ResolveRequest
+}
+
+// LoadVersionInput moves the enrollment to another version of its workflow
+// (a migration) and returns that version's definition.
+type LoadVersionInput struct {
+	Run     RunRef
+	Version int
+	// StepID must exist in that version, as a step of StepType.
+	StepID   string
+	StepType string
 }
 
 // FinishInput closes the enrollment.

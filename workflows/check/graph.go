@@ -133,7 +133,7 @@ func reachable(def *definition.Definition, index map[string]int, out [][]edge) [
 }
 
 // waiter is a kind that lets time pass (a wait), which makes a loop safe.
-type waiter interface{ Waits() bool }
+type waiter interface{ Waits(s *definition.Step) bool }
 
 // loopsWithoutWait refuses cycles in which no step waits: such a loop would
 // spin through sends as fast as the worker can run them.
@@ -141,7 +141,7 @@ func loopsWithoutWait(p *validation.Problems, def *definition.Definition, index 
 	waits := func(i int) bool {
 		k, ok := steps.Lookup(def.Steps[i].Type)
 		w, isWaiter := k.(waiter)
-		return ok && isWaiter && w.Waits() && !def.Steps[i].Disabled
+		return ok && isWaiter && w.Waits(&def.Steps[i]) && !def.Steps[i].Disabled
 	}
 	// Depth-first search over steps that do not wait: any back edge closes a
 	// cycle made only of non-waiting steps.

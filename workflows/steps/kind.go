@@ -48,6 +48,8 @@ type Result struct {
 	Output  map[string]any
 	Skipped bool
 	Reason  string
+	// Exit ends the enrollment as exited after this step, with Reason.
+	Exit bool
 }
 
 // Flow is a control step, run inside the interpreter workflow. Its code must
@@ -63,6 +65,8 @@ type Outcome struct {
 	Output map[string]any // e.g. the branch taken
 	Exit   bool           // end the enrollment now as exited (see Reason)
 	Reason string
+	// Skipped logs the step as skipped (with Reason) rather than completed.
+	Skipped bool
 }
 
 // Runtime is what the interpreter offers flow steps.
@@ -70,8 +74,93 @@ type Runtime interface {
 	// FirstMatch evaluates the conditions in order against fresh contact
 	// data, the event and earlier outputs, and returns the first that holds, or -1.
 	FirstMatch(ctx workflow.Context, s *definition.Step, conds []*condition.Node) (int, error)
+	// Holds evaluates one condition like FirstMatch; ev, when not nil,
+	// stands in for the triggering event (event.* reads it).
+	Holds(ctx workflow.Context, s *definition.Step, cond *condition.Node, ev *Event) (bool, error)
 	// Sleep waits durably for d, logging the step as waiting until then.
 	Sleep(ctx workflow.Context, s *definition.Step, d time.Duration) error
+	// Wait blocks until what spec names happens (see WaitSpec), logging the
+	// step as waiting. A goal reached meanwhile, a migration to a newer
+	// version or a continue-as-new interrupts it with an error that the
+	// kind returns as is: the interpreter handles it.
+	Wait(ctx workflow.Context, s *definition.Step, spec WaitSpec) (WaitResult, error)
+	// WaitStarted is when this visit of s began waiting. It survives the run
+	// continuing as new and a migration to a newer version, so a deadline
+	// computed from it never moves.
+	WaitStarted(ctx workflow.Context, s *definition.Step) time.Time
+	// Resolve reads what a step needs from outside the workflow (rendered
+	// templates, the timezone, an appointment), in a local activity.
+	Resolve(ctx workflow.Context, s *definition.Step, req ResolveRequest) (Resolved, error)
+	// StickyKey is the same for every entry of one contact into one
+	// workflow: splits hash it, so a re-entering contact keeps its path.
+	StickyKey() string
+	// GoalMet returns the event that met goal step s in this enrollment
+	// (the interpreter jumps to a goal when its event arrives), or nil.
+	GoalMet(s *definition.Step) *Event
+	// JoinDrip queues this visit of s with the step's drip coordinator,
+	// which releases it with the signal key DripKey(s) later.
+	JoinDrip(ctx workflow.Context, s *definition.Step, req DripRequest) (key string, err error)
+}
+
+// WaitSpec is what ends a wait; zero fields play no part. Events count
+// from when the step began waiting.
+type WaitSpec struct {
+	Until  time.Time      // a deadline: the wait then ends with TimedOut
+	Events []EventMatcher // an event of one of these types whose filters hold
+	Signal string         // a release signal with this key (drip)
+	Reason string         // why it waits, shown in the execution log
+}
+
+// WaitResult says what ended a wait.
+type WaitResult struct {
+	TimedOut bool   // the deadline came
+	Event    *Event // the matching event
+	Signal   bool   // the release signal came
+}
+
+// ResolveRequest asks for data from outside the workflow.
+type ResolveRequest struct {
+	// Templates to render against the step's scope, by name.
+	Templates map[string]string `json:",omitempty"`
+	// Zone asks for the workflow's timezone for this contact (settings.timezone).
+	Zone bool `json:",omitempty"`
+	// AppointmentID asks for that appointment of the contact.
+	AppointmentID string `json:",omitempty"`
+}
+
+// Resolved answers a ResolveRequest.
+type Resolved struct {
+	Rendered    map[string]string `json:",omitempty"`
+	Zone        string            `json:",omitempty"` // an IANA name
+	Appointment *Appointment      `json:",omitempty"`
+}
+
+// Appointment is what an appointment wait reads of its appointment.
+type Appointment struct {
+	ID        string
+	Found     bool
+	Status    string
+	StartTime time.Time
+}
+
+// DripRequest is what the drip coordinator of a step needs to know.
+type DripRequest struct {
+	BatchSize  int
+	Interval   time.Duration
+	TimeWindow *definition.TimeWindow `json:",omitempty"`
+	Zone       string                 `json:",omitempty"`
+}
+
+// Goal is a kind that a run jumps to when one of its events arrives,
+// wherever the contact is in the graph.
+type Goal interface {
+	GoalEvents(s *definition.Step) []EventMatcher
+}
+
+// Communicator marks kinds that message the contact: settings.time_window
+// holds them until the window opens.
+type Communicator interface {
+	Communicates() bool
 }
 
 var kinds = registry.New[Kind]("step")
@@ -88,6 +177,5 @@ func Types() []string { return kinds.Types() }
 // Planned are step types of the contract that this build does not run yet;
 // saving one gets a clear message instead of "unknown".
 var Planned = map[string]bool{
-	"split": true, "goal": true,
-	"add_to_workflow": true, "remove_from_workflow": true, "drip": true,
+	"add_to_workflow": true, "remove_from_workflow": true,
 }

@@ -28,6 +28,9 @@ type sendEmail struct{ noTargets }
 func (sendEmail) Type() string { return "send_email" }
 func (sendEmail) Remote() bool { return true }
 
+// Communicates: settings.time_window holds emails until the window opens.
+func (sendEmail) Communicates() bool { return true }
+
 func (sendEmail) Validate(p *validation.Problems, s *definition.Step) {
 	var c sendEmailConfig
 	if !decodeConfig(p, s.Config, &c) {

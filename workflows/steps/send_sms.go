@@ -25,6 +25,9 @@ type sendSMS struct{ noTargets }
 func (sendSMS) Type() string { return "send_sms" }
 func (sendSMS) Remote() bool { return true }
 
+// Communicates: settings.time_window holds texts until the window opens.
+func (sendSMS) Communicates() bool { return true }
+
 func (sendSMS) Validate(p *validation.Problems, s *definition.Step) {
 	var c sendSMSConfig
 	if !decodeConfig(p, s.Config, &c) {

@@ -1,11 +1,14 @@
 package steps
 
 import (
-	"encoding/json"
+	"sort"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/crmflow/crmflow/workflows/calendar"
+	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/durations"
 	"github.com/crmflow/crmflow/workflows/validation"
@@ -13,60 +16,97 @@ import (
 
 func init() { register(wait{}) }
 
-// waitConfig holds every field of the contract's wait step; the modes other
-// than delay are refused on save until the interpreter runs them.
+// waitConfig holds every field of the contract's wait step; each mode reads
+// its own (wait_<mode>.go) and refuses the others'.
 type waitConfig struct {
-	Mode         string            `json:"mode"`
-	Duration     string            `json:"duration,omitempty"`
-	At           string            `json:"at,omitempty"`
-	IfPassed     string            `json:"if_passed,omitempty"`
-	Goto         string            `json:"goto,omitempty"`
-	Offset       string            `json:"offset,omitempty"`
-	OnCancel     string            `json:"on_cancel,omitempty"`
-	Events       []json.RawMessage `json:"events,omitempty"`
-	Until        json.RawMessage   `json:"until,omitempty"`
-	Timeout      string            `json:"timeout,omitempty"`
-	OnTimeout    string            `json:"on_timeout,omitempty"`
-	ResumeWindow json.RawMessage   `json:"resume_window,omitempty"`
+	Mode          string                 `json:"mode"`
+	Duration      string                 `json:"duration,omitempty"`
+	At            string                 `json:"at,omitempty"`
+	IfPassed      string                 `json:"if_passed,omitempty"`
+	Goto          string                 `json:"goto,omitempty"`
+	AppointmentID string                 `json:"appointment_id,omitempty"`
+	Offset        string                 `json:"offset,omitempty"`
+	OnCancel      string                 `json:"on_cancel,omitempty"`
+	Events        []EventMatcher         `json:"events,omitempty"`
+	Until         *condition.Node        `json:"until,omitempty"`
+	Timeout       string                 `json:"timeout,omitempty"`
+	OnTimeout     string                 `json:"on_timeout,omitempty"`
+	ResumeWindow  *definition.TimeWindow `json:"resume_window,omitempty"`
+}
+
+// waitMode is one mode of the wait step: its own file registers it.
+type waitMode interface {
+	// fields are the config fields the mode reads besides mode and resume_window.
+	fields() []string
+	validate(p *validation.Problems, c *waitConfig)
+	targets(c *waitConfig) []Target
+	run(ctx workflow.Context, rt Runtime, s *definition.Step, c *waitConfig) (Outcome, error)
+}
+
+var waitModes = map[string]waitMode{}
+
+func modeNames() string {
+	names := make([]string, 0, len(waitModes))
+	for n := range waitModes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // maxWait bounds a delay: longer is almost surely a typo (99999d).
 const maxWait = 1825 * 24 * time.Hour
 
-// wait pauses the enrollment on a durable Temporal timer: it survives
-// restarts of the worker and the server.
-type wait struct{ noTargets }
+// wait pauses the enrollment on a durable Temporal timer or until a signal
+// brings what it waits for: it survives restarts of the worker and the server.
+type wait struct{}
 
 func (wait) Type() string { return "wait" }
 
 // Waits marks this kind as one that lets time pass, which makes a goto loop through it safe.
-func (wait) Waits() bool { return true }
+func (wait) Waits(*definition.Step) bool { return true }
 
 func (wait) Validate(p *validation.Problems, s *definition.Step) {
 	var c waitConfig
 	if !decodeConfig(p, s.Config, &c) {
 		return
 	}
-	switch c.Mode {
-	case "delay":
-		if !required(p, "config.duration", c.Duration) {
-			return
-		}
-		d, err := durations.Parse(c.Duration)
-		if err != nil {
-			p.Add("config.duration", "%s", err.Error())
-		} else if d <= 0 {
-			p.Add("config.duration", "must be longer than zero")
-		} else if d > maxWait {
-			p.Add("config.duration", "is more than 5 years (1825d); a wait that long is almost surely a typo")
-		}
-	case "until", "appointment", "event", "condition":
-		p.Add("config.mode", "wait mode %q is not available in this version yet (use delay)", c.Mode)
-	case "":
-		p.Add("config.mode", "is required (delay, until, appointment, event or condition)")
-	default:
-		p.Add("config.mode", "unknown wait mode %q (delay, until, appointment, event or condition)", c.Mode)
+	m, ok := waitModes[c.Mode]
+	switch {
+	case c.Mode == "":
+		p.Add("config.mode", "is required (%s)", modeNames())
+		return
+	case !ok:
+		p.Add("config.mode", "unknown wait mode %q (%s)", c.Mode, modeNames())
+		return
 	}
+	set := map[string]bool{"duration": c.Duration != "", "at": c.At != "", "if_passed": c.IfPassed != "", "goto": c.Goto != "",
+		"appointment_id": c.AppointmentID != "", "offset": c.Offset != "", "on_cancel": c.OnCancel != "", "events": c.Events != nil,
+		"until": c.Until != nil, "timeout": c.Timeout != "", "on_timeout": c.OnTimeout != ""}
+	own := map[string]bool{}
+	for _, f := range m.fields() {
+		own[f] = true
+	}
+	for _, f := range sortedKeys(set) {
+		if set[f] && !own[f] {
+			p.Add("config."+f, "is not a field of wait mode %q", c.Mode)
+		}
+	}
+	m.validate(p, &c)
+	if c.ResumeWindow != nil {
+		calendar.ValidateWindow(p.At("config.resume_window"), c.ResumeWindow)
+	}
+}
+
+func (wait) Targets(s *definition.Step) []Target {
+	var c waitConfig
+	if mustDecode(s.Config, &c) != nil {
+		return nil
+	}
+	if m, ok := waitModes[c.Mode]; ok {
+		return m.targets(&c)
+	}
+	return nil
 }
 
 func (wait) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, error) {
@@ -74,12 +114,88 @@ func (wait) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, 
 	if err := mustDecode(s.Config, &c); err != nil {
 		return Outcome{}, err
 	}
-	d, err := durations.Parse(c.Duration)
+	m, ok := waitModes[c.Mode]
+	if !ok {
+		return Outcome{}, fail("config.mode: unknown wait mode %q", c.Mode)
+	}
+	out, err := m.run(ctx, rt, s, &c)
+	if err != nil || out.Exit || c.ResumeWindow == nil {
+		return out, err
+	}
+	return out, holdForWindow(ctx, rt, s, *c.ResumeWindow, "outside the resume window")
+}
+
+// holdForWindow waits until the window opens in the workflow's timezone,
+// if it is closed now.
+func holdForWindow(ctx workflow.Context, rt Runtime, s *definition.Step, w definition.TimeWindow, reason string) error {
+	res, err := rt.Resolve(ctx, s, ResolveRequest{Zone: true})
 	if err != nil {
-		return Outcome{}, err
+		return err
 	}
-	if err := rt.Sleep(ctx, s, d); err != nil {
-		return Outcome{}, err
+	loc := calendar.Zone(res.Zone, "", "")
+	now := workflow.Now(ctx)
+	opens := calendar.NextOpening(w, loc, now)
+	if !opens.After(now) {
+		return nil
 	}
-	return Outcome{Next: s.Next, Output: map[string]any{"waited": c.Duration}}, nil
+	_, err = rt.Wait(ctx, s, WaitSpec{Until: opens, Reason: reason})
+	return err
+}
+
+// timeoutTargets are the targets of the modes with a timeout.
+func timeoutTargets(c *waitConfig) []Target {
+	if c.OnTimeout == "" {
+		return nil
+	}
+	return []Target{{Path: "config.on_timeout", StepID: c.OnTimeout}}
+}
+
+// validateTimeout checks timeout and on_timeout of the event and condition modes.
+func validateTimeout(p *validation.Problems, c *waitConfig) {
+	if c.Timeout != "" {
+		validDuration(p, "config.timeout", c.Timeout)
+	} else if c.OnTimeout != "" {
+		p.Add("config.on_timeout", "needs a timeout")
+	}
+}
+
+// validDuration checks a literal duration: positive, at most maxWait.
+func validDuration(p *validation.Problems, path, v string) {
+	d, err := durations.Parse(v)
+	switch {
+	case err != nil:
+		p.Add(path, "%s", err.Error())
+	case d <= 0:
+		p.Add(path, "must be longer than zero")
+	case d > maxWait:
+		p.Add(path, "is more than 5 years (1825d); a wait that long is almost surely a typo")
+	}
+}
+
+// deadline is when a wait with a timeout gives up, counted from when the
+// step began waiting; the zero time when there is no timeout.
+func deadline(ctx workflow.Context, rt Runtime, s *definition.Step, timeout string) (time.Time, error) {
+	if timeout == "" {
+		return time.Time{}, nil
+	}
+	d, err := durations.Parse(timeout)
+	if err != nil {
+		return time.Time{}, fail("config.timeout: %v", err)
+	}
+	return rt.WaitStarted(ctx, s).Add(d), nil
+}
+
+// timedOut is where a wait goes when its timeout passed.
+func timedOut(s *definition.Step, c *waitConfig) Outcome {
+	next := s.Next
+	if c.OnTimeout != "" {
+		next = c.OnTimeout
+	}
+	return Outcome{Next: next, Output: map[string]any{"timed_out": true}}
+}
+
+// eventOutput is what a wait that an event ended gives later steps:
+// steps.<id>.event.<path> reads the event's data.
+func eventOutput(ev *Event) map[string]any {
+	return map[string]any{"timed_out": false, "event_type": ev.Type, "event": ev.Data}
 }

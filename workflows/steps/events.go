@@ -1,0 +1,67 @@
+package steps
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/crmflow/crmflow/workflows/condition"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+// Event is something that happened to the contact: the event that enrolled
+// it, or one signalled to its run later (a reply, a click, a tag...).
+type Event struct {
+	ID         string
+	Type       string
+	Data       map[string]any
+	OccurredAt time.Time
+	// Seq numbers the events a run received, from 1, across continue-as-new.
+	Seq int `json:",omitempty"`
+}
+
+// EventMatcher is one entry of a wait's or a goal's `events`: an event
+// type and the filters its data (and the contact) must pass.
+type EventMatcher struct {
+	Type    string          `json:"type"`
+	Filters *condition.Node `json:"filters,omitempty"`
+}
+
+// AnyEvent matches every event type (used by waits that re-check on any change).
+const AnyEvent = "*"
+
+// MatchesType reports whether the event's type is the matcher's; the filters
+// are checked by the runtime, against fresh contact data.
+func (m EventMatcher) MatchesType(ev Event) bool {
+	return m.Type == AnyEvent || m.Type == ev.Type
+}
+
+// WaitableEvents are the event types a wait or goal may name: what reaches
+// a running enrollment as a signal.
+var WaitableEvents = map[string]bool{
+	"contact_created": true, "contact_changed": true, "contact_tag_added": true, "contact_tag_removed": true,
+	"contact_dnd_changed": true, "note_added": true, "task_added": true, "task_completed": true,
+	"form_submitted": true, "survey_submitted": true, "appointment_booked": true, "appointment_status_changed": true,
+	"appointment_rescheduled": true, "opportunity_created": true, "opportunity_status_changed": true,
+	"pipeline_stage_changed": true, "invoice_paid": true, "payment_received": true, "order_submitted": true,
+	"subscription_changed": true, "customer_replied": true, "email_event": true, "trigger_link_clicked": true,
+	"inbound_webhook": true,
+}
+
+// validateMatchers checks a list of {"type","filters"} at path.
+func validateMatchers(p *validation.Problems, path string, ms []EventMatcher) {
+	if len(ms) == 0 {
+		p.Add(path, "at least one event is required, e.g. {\"type\": \"customer_replied\"}")
+	}
+	for i, m := range ms {
+		ep := p.At(fmt.Sprintf("%s[%d]", path, i))
+		switch {
+		case m.Type == "":
+			ep.Add("type", "is required (an event type such as customer_replied or trigger_link_clicked)")
+		case !WaitableEvents[m.Type]:
+			ep.Add("type", "unknown event type %q", m.Type)
+		}
+		if m.Filters != nil {
+			condition.Validate(ep.At("filters"), m.Filters)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package steps
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmflow/crmflow/workflows/condition"
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+func init() { waitModes["condition"] = conditionMode{} }
+
+// conditionMode waits until a condition tree holds. It is checked when the
+// wait begins and again whenever an event reaches the run (a contact
+// change, a tag, a reply...), since only those can change what it reads.
+type conditionMode struct{}
+
+// anyChange wakes the wait on every event, to check the condition again.
+var anyChange = []EventMatcher{{Type: AnyEvent}}
+
+func (conditionMode) fields() []string { return []string{"until", "timeout", "on_timeout"} }
+
+func (conditionMode) validate(p *validation.Problems, c *waitConfig) {
+	if c.Until == nil {
+		p.Add("config.until", "is required: the condition to wait for")
+	} else {
+		condition.Validate(p.At("config.until"), c.Until)
+	}
+	validateTimeout(p, c)
+}
+
+func (conditionMode) targets(c *waitConfig) []Target { return timeoutTargets(c) }
+
+func (conditionMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *waitConfig) (Outcome, error) {
+	until, err := deadline(ctx, rt, s, c.Timeout)
+	if err != nil {
+		return Outcome{}, err
+	}
+	checks := 0
+	for {
+		checks++
+		ok, err := rt.Holds(ctx, s, c.Until, nil)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if ok {
+			return Outcome{Next: s.Next, Output: map[string]any{"timed_out": false, "checks": checks}}, nil
+		}
+		w, err := rt.Wait(ctx, s, WaitSpec{Until: until, Events: anyChange, Reason: "until the condition holds"})
+		if err != nil {
+			return Outcome{}, err
+		}
+		if w.TimedOut {
+			return timedOut(s, c), nil
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package steps
+
+import (
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmflow/crmflow/workflows/calendar"
+	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/template"
+	"github.com/crmflow/crmflow/workflows/validation"
+)
+
+func init() { waitModes["until"] = untilMode{} }
+
+// untilMode waits until a time: fixed ("2026-12-24T09:00", read in the
+// workflow's timezone) or from a template ("{{contact.custom.renewal_date}}").
+// When that time has passed already, if_passed says what to do.
+type untilMode struct{}
+
+func (untilMode) fields() []string { return []string{"at", "if_passed", "goto"} }
+
+func (untilMode) validate(p *validation.Problems, c *waitConfig) {
+	if required(p, "config.at", c.At) {
+		if template.IsTemplate(c.At) {
+			checkTemplate(p, "config.at", c.At)
+		} else if _, err := calendar.ParseAt(c.At, time.UTC); err != nil {
+			p.Add("config.at", "%s", err.Error())
+		}
+	}
+	switch c.IfPassed {
+	case "", "continue", "exit":
+		if c.Goto != "" {
+			p.Add("config.goto", "is only read when if_passed is goto")
+		}
+	case "goto":
+		required(p, "config.goto", c.Goto)
+	default:
+		p.Add("config.if_passed", "must be continue, exit or goto, not %q", c.IfPassed)
+	}
+}
+
+func (untilMode) targets(c *waitConfig) []Target {
+	if c.IfPassed == "goto" && c.Goto != "" {
+		return []Target{{Path: "config.goto", StepID: c.Goto}}
+	}
+	return nil
+}
+
+func (untilMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *waitConfig) (Outcome, error) {
+	req := ResolveRequest{Zone: true}
+	if template.IsTemplate(c.At) {
+		req.Templates = map[string]string{"at": c.At}
+	}
+	res, err := rt.Resolve(ctx, s, req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	text := c.At
+	if req.Templates != nil {
+		text = strings.TrimSpace(res.Rendered["at"])
+	}
+	loc := calendar.Zone(res.Zone, "", "")
+	now := workflow.Now(ctx)
+	var at time.Time
+	if text != "" { // an empty field is a date that is not there: passed
+		if at, err = calendar.ParseAt(text, loc); err != nil {
+			return Outcome{}, fail("config.at: %v", err)
+		}
+	}
+	if at.After(now) {
+		if _, err := rt.Wait(ctx, s, WaitSpec{Until: at}); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Next: s.Next, Output: map[string]any{"until": at.UTC().Format(time.RFC3339), "passed": false}}, nil
+	}
+	out := map[string]any{"passed": true}
+	if !at.IsZero() {
+		out["until"] = at.UTC().Format(time.RFC3339)
+	} else {
+		out["reason"] = "no date to wait for"
+	}
+	switch c.IfPassed {
+	case "exit":
+		return Outcome{Exit: true, Reason: "the date to wait for had passed (step " + s.ID + ")", Output: out}, nil
+	case "goto":
+		return Outcome{Next: c.Goto, Output: out}, nil
+	}
+	return Outcome{Next: s.Next, Output: out}, nil
+}
