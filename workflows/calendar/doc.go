@@ -8,6 +8,14 @@
 // it works on, and zone rules come from the embedded IANA database
 // (time/tzdata), not from whatever the worker machine has installed.
 //
+// A time window (settings.time_window, a wait's resume_window) is read by
+// the wall clock of the workflow's zone. Its days are the weekdays it opens
+// on ("mon".."sun", any case); an empty list means every day. Start is
+// inclusive and end exclusive, both "HH:MM". An end before the start is an
+// overnight window: 22:00-06:00 opens at 22:00 on each listed day and closes
+// at 06:00 the next morning, so days name the day the window opens; an end
+// of "00:00" closes at midnight.
+//
 // Wall-clock times that a daylight-saving change makes ambiguous or skips
 // are resolved by one rule everywhere: an ambiguous time (the clocks go
 // back) means its first occurrence; a skipped time (the clocks go forward)

@@ -9,15 +9,6 @@ import (
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
-// A time window (settings.time_window, a wait's resume_window) is read in
-// the workflow's zone, by the wall clock:
-//   - days lists the weekdays it opens on ("mon".."sun", any case); an
-//     empty list means every day;
-//   - start is inclusive and end exclusive, both "HH:MM";
-//   - an end before the start is an overnight window: 22:00-06:00 opens at
-//     22:00 on each listed day and closes at 06:00 the next morning, so days
-//     name the day the window opens; an end of "00:00" closes at midnight.
-
 // ValidateWindow reports the faults of a time window at days[i], start and
 // end, relative to p. A nil window (no limit) has none.
 func ValidateWindow(p *validation.Problems, w *definition.TimeWindow) {
@@ -55,13 +46,13 @@ func Inside(w definition.TimeWindow, loc *time.Location, t time.Time) bool {
 // next week's does, hence two weeks and a day.
 const searchDays = 15
 
-// NextOpening is t itself when t is inside the window, else the earliest
-// instant after t that is. The window opens at start on a listed day; if the
+// NextOpening is t itself (unchanged) when t is inside the window, else the
+// earliest instant after t that is, in loc. The window opens at start on a listed day; if the
 // clocks skip start that day, it opens when they land (the first instant
 // after the gap) if that is still before end; when the clocks go back over
 // start, it opens at the first occurrence, and again at the second for a t
 // between the two. A window ValidateWindow refuses, or one that does not
-// open within searchDays, gives t.
+// open within 15 days (searchDays), gives t.
 func NextOpening(w definition.TimeWindow, loc *time.Location, t time.Time) time.Time {
 	loc = orUTC(loc)
 	win, ok := parseWindow(w)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmflow/crmflow/workflows/calendar"
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/triggers"
@@ -102,8 +103,6 @@ func Definition(def *definition.Definition) validation.Errors {
 	return p.Errors()
 }
 
-var dayNames = map[string]bool{"mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true}
-
 func settings(p *validation.Problems, s *definition.Settings) {
 	switch s.Timezone {
 	case "", "account", "contact":
@@ -112,16 +111,5 @@ func settings(p *validation.Problems, s *definition.Settings) {
 			p.Add("timezone", "unknown timezone %q: use account, contact or an IANA name such as America/New_York", s.Timezone)
 		}
 	}
-	if w := s.TimeWindow; w != nil {
-		for i, d := range w.Days {
-			if !dayNames[strings.ToLower(d)] {
-				p.Add(fmt.Sprintf("time_window.days[%d]", i), "unknown day %q (mon, tue, wed, thu, fri, sat, sun)", d)
-			}
-		}
-		for _, f := range []struct{ path, v string }{{"time_window.start", w.Start}, {"time_window.end", w.End}} {
-			if _, err := time.Parse("15:04", f.v); err != nil {
-				p.Add(f.path, "must be a time of day as HH:MM")
-			}
-		}
-	}
+	calendar.ValidateWindow(p.At("time_window"), s.TimeWindow)
 }

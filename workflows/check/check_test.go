@@ -59,6 +59,8 @@ func TestEachFaultIsNamedByPath(t *testing.T) {
 		{"bad filter", `{"name":"x","triggers":[{"id":"t","type":"contact_created","filters":{"field":"contact.email","op":"nope"}}],"start":"a","steps":[{"id":"a","type":"end"}]}`, "triggers[0].filters.op", "unknown operator"},
 		{"bad timezone", `{"name":"x","settings":{"timezone":"Mars/Base"},"start":"a","steps":[{"id":"a","type":"end"}]}`, "settings.timezone", "unknown timezone"},
 		{"bad window", `{"name":"x","settings":{"time_window":{"days":["someday"],"start":"9","end":"17:00"}},"start":"a","steps":[{"id":"a","type":"end"}]}`, "settings.time_window.days[0]", "unknown day"},
+		{"window start is end", `{"name":"x","settings":{"time_window":{"days":["mon"],"start":"09:00","end":"09:00"}},"start":"a","steps":[{"id":"a","type":"end"}]}`, "settings.time_window.end", "never open"},
+		{"bad window end", `{"name":"x","settings":{"time_window":{"start":"09:00","end":"5pm"}},"start":"a","steps":[{"id":"a","type":"end"}]}`, "settings.time_window.end", "HH:MM"},
 		{"unknown top-level field", `{"name":"x","strat":"a","start":"a","steps":[{"id":"a","type":"end"}]}`, "strat", "unknown field"},
 		{"wrong top-level type", `{"name":"x","start":"a","steps":{"id":"a"}}`, "steps", "must be a list"},
 		{"nested unknown field", `{"name":"x","start":"a","steps":[{"id":"a","type":"end","colour":"red"}]}`, "steps[0].colour", "unknown field"},
