@@ -57,7 +57,7 @@ func (s *Service) BookAppointment(ctx context.Context, accountID string, in Appo
 }
 
 // UpdateAppointment applies a patch and raises appointment_status_changed
-// when the status changes (the row is locked, so two concurrent patches to
+// when the status changes, appointment_rescheduled when the start moves (the row is locked, so two concurrent patches to
 // the same status raise it once).
 func (s *Service) UpdateAppointment(ctx context.Context, accountID, id string, in AppointmentInput) (*models.Appointment, error) {
 	err := s.change(ctx, func(tx *gorm.DB) ([]*models.Event, error) {
@@ -65,17 +65,24 @@ func (s *Service) UpdateAppointment(ctx context.Context, accountID, id string, i
 		if err := first(forUpdate(tx), "appointment", accountID, id, &a); err != nil {
 			return nil, err
 		}
-		prev := a.Status
+		prev, prevStart := a.Status, a.StartTime
 		if err := applyAppointment(tx, in, &a); err != nil {
 			return nil, err
 		}
 		if err := tx.Save(&a).Error; err != nil {
 			return nil, fmt.Errorf("updating appointment %s: %w", id, err)
 		}
+		var events []*models.Event
 		if a.Status != prev {
-			return []*models.Event{appointmentEvent(&a, "appointment_status_changed", prev)}, nil
+			events = append(events, appointmentEvent(&a, "appointment_status_changed", prev))
 		}
-		return nil, nil
+		if !a.StartTime.Equal(prevStart) {
+			// Waits timed from the appointment move with it.
+			ev := appointmentEvent(&a, "appointment_rescheduled", prev)
+			ev.Data["previous_start_time"] = prevStart.UTC().Format(time.RFC3339)
+			events = append(events, ev)
+		}
+		return events, nil
 	})
 	if err != nil {
 		return nil, err

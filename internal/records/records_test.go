@@ -364,6 +364,20 @@ func TestAppointmentEvents(t *testing.T) {
 	if f.storedEvents(t, "appointment_status_changed") != 1 {
 		t.Error("the status change is not in the outbox exactly once")
 	}
+	// Moving the start raises appointment_rescheduled (appointment waits follow it); the same start again raises nothing.
+	if _, err := f.s.UpdateAppointment(ctx, f.acct, a.ID, AppointmentInput{StartTime: ptr("2026-12-04T15:00:00Z"), EndTime: ptr("2026-12-04T15:30:00Z")}); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.r.last().Data; f.r.types() != "appointment_booked,appointment_status_changed,appointment_rescheduled" ||
+		d["start_time"] != "2026-12-04T15:00:00Z" || d["previous_start_time"] != "2026-12-03T14:00:00Z" {
+		t.Errorf("events = %s, data %v; want a reschedule from 14:00 to 15:00 the next day", f.r.types(), d)
+	}
+	if _, err := f.s.UpdateAppointment(ctx, f.acct, a.ID, AppointmentInput{StartTime: ptr("2026-12-04T16:00:00+01:00")}); err != nil {
+		t.Fatal(err)
+	}
+	if f.r.types() != "appointment_booked,appointment_status_changed,appointment_rescheduled" {
+		t.Errorf("events = %s; the same instant in another offset is no reschedule", f.r.types())
+	}
 	_, err = f.s.UpdateAppointment(ctx, f.acct, a.ID, AppointmentInput{EndTime: ptr("2026-12-03T13:00:00Z"), Status: ptr("done"), CalendarID: ptr("")})
 	wantFaults(t, err, "end_time", "status", "calendar_id")
 	_, err = f.s.BookAppointment(ctx, f.acct, AppointmentInput{ContactID: ptr("nobody"), StartTime: ptr("soon")})

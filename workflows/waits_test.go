@@ -1,0 +1,332 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows"
+)
+
+// input is the run input of an enrollment row.
+func input(e *models.Enrollment) workflows.Input {
+	return workflows.Input{RunRef: workflows.RunRef{AccountID: e.AccountID, WorkflowID: e.WorkflowID,
+		Version: e.Version, ContactID: e.ContactID, EnrollmentID: e.ID}}
+}
+
+// envAt is a test environment whose clock starts at start.
+func (f *fixture) envAt(start time.Time) *testsuite.TestWorkflowEnvironment {
+	env := f.env()
+	env.SetStartTime(start)
+	return env
+}
+
+// row is the last log row of a step.
+func (f *fixture) row(enrollmentID, stepID string) *models.StepExecution {
+	f.t.Helper()
+	var found *models.StepExecution
+	for _, r := range f.log(enrollmentID) {
+		if r.StepID == stepID {
+			r := r
+			found = &r
+		}
+	}
+	return found
+}
+
+// ran lists the steps of the execution log, in order.
+func (f *fixture) ran(enrollmentID string) []string {
+	var out []string
+	for _, r := range f.log(enrollmentID) {
+		out = append(out, r.StepID+":"+r.Status)
+	}
+	return out
+}
+
+func signalAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, ev workflows.Event) {
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalEvent, ev) }, after)
+}
+
+func mustEqual[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+var monday = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) // a Monday, 07:00 in New York
+
+func TestDelayReadFromAFieldTemplate(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ada"), Custom: map[string]any{"follow_up_days": 3}})
+	_, e := f.publish(`{"name": "d", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "{{contact.custom.follow_up_days}}d"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["done"]}}]}`)
+	env := f.envAt(monday)
+	f.run(env, e, nil)
+	mustEqual(t, "end of the run", env.Now().UTC(), monday.Add(72*time.Hour))
+	mustEqual(t, "wait output", f.row(e.ID, "w").Output["waited"], any("3d"))
+}
+
+func TestDelayFromAFieldThatIsNotADurationFailsTheStep(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ada"), Custom: map[string]any{"follow_up": "soon"}})
+	_, e := f.publish(`{"name": "d", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "{{contact.custom.follow_up}}"}}]}`)
+	f.runFailing(f.envAt(monday), e, nil)
+	if r := f.row(e.ID, "w"); r == nil || r.Status != models.StepFailed || r.Error == "" {
+		t.Errorf("wait row = %+v, want failed with the reason", r)
+	}
+}
+
+// The contact's own timezone across the start of daylight saving time in
+// New York (2026-03-08): 09:00 local on the 9th is 13:00 UTC, not 14:00.
+func TestUntilAFieldDateLandsAtTheWallClockHourAcrossDST(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ada"), Timezone: ptr("America/New_York"), Custom: map[string]any{"renewal_date": "2026-03-09"}})
+	_, e := f.publish(`{"name": "u", "settings": {"timezone": "contact"}, "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "until", "at": "{{contact.custom.renewal_date}} 09:00"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["renewal"]}}]}`)
+	start := time.Date(2026, 3, 6, 12, 0, 0, 0, time.UTC) // Friday, EST
+	env := f.envAt(start)
+	f.run(env, e, nil)
+	mustEqual(t, "end of the wait", env.Now().UTC(), time.Date(2026, 3, 9, 13, 0, 0, 0, time.UTC))
+	mustEqual(t, "until", f.row(e.ID, "w").Output["until"], any("2026-03-09T13:00:00Z"))
+}
+
+func TestUntilADateThatPassed(t *testing.T) {
+	for _, c := range []struct {
+		ifPassed, status, log string
+	}{
+		{`"continue"`, models.EnrollmentCompleted, "w:completed,next:completed,other:completed"},
+		{`"exit"`, models.EnrollmentExited, "w:completed"},
+		{`"goto", "goto": "other"`, models.EnrollmentCompleted, "w:completed,other:completed"},
+	} {
+		t.Run(c.ifPassed, func(t *testing.T) {
+			f := newFixture(t, contacts.Input{FirstName: ptr("Bo"), Custom: map[string]any{"renewal_date": "2026-01-01T09:00:00Z"}})
+			_, e := f.publish(`{"name": "u", "triggers": [], "start": "w", "steps": [
+				{"id": "w", "type": "wait", "config": {"mode": "until", "at": "{{contact.custom.renewal_date}}", "if_passed": ` + c.ifPassed + `}, "next": "next"},
+				{"id": "next", "type": "add_tag", "config": {"tags": ["next"]}, "next": "other"},
+				{"id": "other", "type": "add_tag", "config": {"tags": ["other"]}}]}`)
+			env := f.envAt(monday)
+			f.run(env, e, nil)
+			mustEqual(t, "time spent", env.Now().UTC(), monday)
+			mustEqual(t, "status", f.enrollment(e.ID).Status, c.status)
+			mustEqual(t, "log", join(f.ran(e.ID)), c.log)
+			mustEqual(t, "passed", f.row(e.ID, "w").Output["passed"], any(true))
+		})
+	}
+}
+
+func join(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += x
+	}
+	return out
+}
+
+// appointment books one for the fixture's contact, starting at start.
+func (f *fixture) appointment(start time.Time) *models.Appointment {
+	a := &models.Appointment{ID: models.NewID(), AccountID: f.account.ID, ContactID: f.contact.ID, CalendarID: "cal",
+		StartTime: start, EndTime: start.Add(30 * time.Minute), Status: models.AppointmentConfirmed}
+	if err := f.db.Create(a).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+const appointmentReminder = `{"name": "reminder", "triggers": [], "start": "w", "steps": [
+	{"id": "w", "type": "wait", "config": {"mode": "appointment", "offset": "-1h", "on_cancel": "sorry"}, "next": "remind"},
+	{"id": "remind", "type": "add_tag", "config": {"tags": ["reminded"]}},
+	{"id": "sorry", "type": "add_tag", "config": {"tags": ["cancelled"]}}]}`
+
+func TestAppointmentWaitEndsAnOffsetBeforeTheStart(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+	a := f.appointment(monday.Add(48 * time.Hour))
+	_, e := f.publish(appointmentReminder)
+	env := f.envAt(monday)
+	f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
+	mustEqual(t, "reminder time", env.Now().UTC(), monday.Add(47*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,remind:completed")
+}
+
+func TestAppointmentWaitMovesWhenTheAppointmentIsRescheduled(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+	a := f.appointment(monday.Add(48 * time.Hour))
+	_, e := f.publish(appointmentReminder)
+	env := f.envAt(monday)
+	env.RegisterDelayedCallback(func() {
+		f.db.Model(a).Update("start_time", monday.Add(72*time.Hour))
+		env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "r", Type: "appointment_rescheduled", Data: map[string]any{"appointment_id": a.ID}})
+	}, 10*time.Hour)
+	// A change to another appointment changes nothing.
+	signalAt(env, 11*time.Hour, workflows.Event{ID: "o", Type: "appointment_rescheduled", Data: map[string]any{"appointment_id": "another"}})
+	f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
+	mustEqual(t, "reminder time", env.Now().UTC(), monday.Add(71*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,remind:completed")
+}
+
+func TestAppointmentWaitTakesOnCancelWhenCancelled(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+	a := f.appointment(monday.Add(48 * time.Hour))
+	_, e := f.publish(appointmentReminder)
+	env := f.envAt(monday)
+	env.RegisterDelayedCallback(func() {
+		f.db.Model(a).Update("status", models.AppointmentCancelled)
+		env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "c", Type: "appointment_status_changed",
+			Data: map[string]any{"appointment_id": a.ID, "status": "cancelled"}})
+	}, 5*time.Hour)
+	f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
+	mustEqual(t, "cancelled at", env.Now().UTC(), monday.Add(5*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,sorry:completed")
+	mustEqual(t, "output", f.row(e.ID, "w").Output["cancelled"], any(true))
+}
+
+func TestAppointmentWaitWithoutOnCancelExits(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+	a := f.appointment(monday.Add(48 * time.Hour))
+	a.Status = models.AppointmentCancelled
+	f.db.Save(a)
+	_, e := f.publish(`{"name": "reminder", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "appointment", "offset": "2h"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["after"]}}]}`)
+	f.run(f.envAt(monday), e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
+	got := f.enrollment(e.ID)
+	if got.Status != models.EnrollmentExited || got.ExitReason != "the appointment was cancelled (step w)" {
+		t.Errorf("enrollment = %s %q", got.Status, got.ExitReason)
+	}
+}
+
+const replyWait = `{"name": "reply", "triggers": [], "start": "w", "steps": [
+	{"id": "w", "type": "wait", "config": {"mode": "event", "events": [
+		{"type": "customer_replied", "filters": {"field": "event.body", "op": "contains", "value": "yes"}},
+		{"type": "trigger_link_clicked", "filters": {"field": "event.link_id", "op": "is", "value": "l1"}}],
+		"timeout": "2d", "on_timeout": "nudge"}, "next": "thanks"},
+	{"id": "thanks", "type": "update_contact", "config": {"fields": {"custom.answer": "{{steps.w.event.body}}"}}},
+	{"id": "nudge", "type": "add_tag", "config": {"tags": ["no-answer"]}}]}`
+
+func TestEventWaitEndsOnTheFirstMatchingEvent(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Di")})
+	_, e := f.publish(replyWait)
+	env := f.envAt(monday)
+	signalAt(env, time.Hour, workflows.Event{ID: "1", Type: "customer_replied", Data: map[string]any{"body": "no thanks"}})
+	signalAt(env, 2*time.Hour, workflows.Event{ID: "2", Type: "trigger_link_clicked", Data: map[string]any{"link_id": "l2"}})
+	signalAt(env, 3*time.Hour, workflows.Event{ID: "3", Type: "customer_replied", Data: map[string]any{"body": "yes please"}})
+	f.run(env, e, nil)
+	mustEqual(t, "end of the wait", env.Now().UTC(), monday.Add(3*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,thanks:completed")
+	c, _ := f.contacts.Get(context.Background(), f.account.ID, f.contact.ID)
+	mustEqual(t, "answer", c.Custom["answer"], any("yes please"))
+}
+
+func TestEventWaitTimesOutToOnTimeout(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Di")})
+	_, e := f.publish(replyWait)
+	env := f.envAt(monday)
+	signalAt(env, time.Hour, workflows.Event{ID: "1", Type: "customer_replied", Data: map[string]any{"body": "no"}})
+	f.run(env, e, nil)
+	mustEqual(t, "timeout", env.Now().UTC(), monday.Add(48*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,nudge:completed")
+	mustEqual(t, "timed out", f.row(e.ID, "w").Output["timed_out"], any(true))
+}
+
+func TestConditionWaitIsCheckedAgainWhenTheContactChanges(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ed")})
+	_, e := f.publish(`{"name": "c", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "condition", "until": {"field": "contact.tags", "op": "has_tag", "value": "paid"},
+			"timeout": "1w", "on_timeout": "late"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["welcome"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+	env := f.envAt(monday)
+	// An unrelated change wakes the wait, which still does not hold.
+	signalAt(env, time.Hour, workflows.Event{ID: "1", Type: "contact_changed", Data: map[string]any{"changed": []any{"first_name"}}})
+	env.RegisterDelayedCallback(func() {
+		if _, err := f.contacts.AddTags(context.Background(), f.account.ID, f.contact.ID, []string{"paid"}); err != nil {
+			t.Error(err)
+		}
+		env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "2", Type: "contact_tag_added", Data: map[string]any{"tag": "paid"}})
+	}, 5*time.Hour)
+	f.run(env, e, nil)
+	mustEqual(t, "end of the wait", env.Now().UTC(), monday.Add(5*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,t:completed")
+	mustEqual(t, "checks", f.row(e.ID, "w").Output["checks"], any(float64(3)))
+}
+
+func TestConditionWaitThatHoldsAlreadyDoesNotWait(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ed"), Tags: &[]string{"paid"}})
+	_, e := f.publish(`{"name": "c", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "condition", "until": {"field": "contact.tags", "op": "has_tag", "value": "paid"}}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["welcome"]}}]}`)
+	env := f.envAt(monday)
+	f.run(env, e, nil)
+	mustEqual(t, "time spent", env.Now().UTC(), monday)
+}
+
+func TestConditionWaitTimesOut(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ed")})
+	_, e := f.publish(`{"name": "c", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "condition", "until": {"field": "contact.tags", "op": "has_tag", "value": "paid"},
+			"timeout": "1w", "on_timeout": "late"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["welcome"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+	env := f.envAt(monday)
+	f.run(env, e, nil)
+	mustEqual(t, "timeout", env.Now().UTC(), monday.Add(7*24*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,late:completed")
+}
+
+// A 1h delay from Friday 16:30 in New York ends at 17:30, outside the
+// resume window: the contact goes on at Monday 09:00.
+func TestResumeWindowHoldsTheEndOfAWaitUntilItOpens(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Flo")})
+	_, e := f.publish(`{"name": "r", "settings": {"timezone": "America/New_York"}, "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "1h",
+			"resume_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["resumed"]}}]}`)
+	friday := time.Date(2026, 12, 4, 21, 30, 0, 0, time.UTC) // 16:30 EST
+	env := f.envAt(friday)
+	f.run(env, e, nil)
+	mustEqual(t, "resumed at", env.Now().UTC(), time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC))
+}
+
+// A wait that many events wake continues as new in the middle, keeping its
+// deadline: the next run waits only what is left.
+func TestLongWaitContinuesAsNewAndKeepsItsDeadline(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Gil")})
+	_, e := f.publish(`{"name": "w", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "3d", "on_timeout": "t"}},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["timed-out"]}}]}`)
+	env := f.envAt(monday)
+	env.RegisterDelayedCallback(func() {
+		env.SetCurrentHistoryLength(5000) // as if many events had woken it
+		env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "x", Type: "contact_changed"})
+	}, 24*time.Hour)
+	env.ExecuteWorkflow(workflows.InterpretWorkflow, input(e))
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow error = %v, want a continue-as-new", err)
+	}
+	var next workflows.Input
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	c := next.Cursor
+	if c.StepID != "w" || !c.Reenter || c.Wait == nil || !c.Wait.Started.Equal(monday) || c.Visits["w"] != 1 {
+		t.Fatalf("carried cursor = %+v (wait %+v)", c, c.Wait)
+	}
+	env2 := f.envAt(monday.Add(24 * time.Hour))
+	env2.ExecuteWorkflow(workflows.InterpretWorkflow, next)
+	if err := env2.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "timeout", env2.Now().UTC(), monday.Add(72*time.Hour))
+	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,t:completed")
+}
