@@ -30,7 +30,7 @@ func TestGoalEventDuringAWaitJumpsToTheGoal(t *testing.T) {
 	// The 3-day wait ended at the booking; the text never went out; the
 	// "paid" goal waited for the payment that came at 5h.
 	mustEqual(t, "end", env.Now().UTC(), monday.Add(5*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "s1:completed,booked:completed,s3:completed,paid:completed,s4:completed")
+	mustEqual(t, "log", f.ran(e.ID), "s1:completed,booked:completed,s3:completed,paid:completed,s4:completed")
 	mustEqual(t, "interrupted wait", f.row(e.ID, "s1").Output["ended_by_goal"], any("booked"))
 	mustEqual(t, "goal met", f.row(e.ID, "booked").Output["met"], any(true))
 	if n := len(f.messages()); n != 0 {
@@ -48,7 +48,7 @@ func TestGoalReachedInSequenceUnmetEndsByDefault(t *testing.T) {
 	got := f.enrollment(e.ID)
 	mustEqual(t, "status", got.Status, models.EnrollmentExited)
 	mustEqual(t, "reason", got.ExitReason, "goal booked not met")
-	mustEqual(t, "log", join(f.ran(e.ID)), "s1:completed,s2:completed,booked:skipped")
+	mustEqual(t, "log", f.ran(e.ID), "s1:completed,s2:completed,booked:skipped")
 }
 
 func TestGoalUnmetContinueAndWaitWithTimeout(t *testing.T) {
@@ -63,7 +63,7 @@ func TestGoalUnmetContinueAndWaitWithTimeout(t *testing.T) {
 	got := f.enrollment(e.ID)
 	mustEqual(t, "status", got.Status, models.EnrollmentExited)
 	mustEqual(t, "reason", got.ExitReason, "goal g2 not met before its timeout")
-	mustEqual(t, "log", join(f.ran(e.ID)), "g1:skipped,g2:completed")
+	mustEqual(t, "log", f.ran(e.ID), "g1:skipped,g2:completed")
 }
 
 // An event of a goal behind the contact jumps back to it (once: a goal met
@@ -80,5 +80,5 @@ func TestGoalBehindTheContactIsJumpedToOnce(t *testing.T) {
 	f.run(env, e, nil)
 	// g skipped, w interrupted at 1h, g met, w waits a full day from 1h, t.
 	mustEqual(t, "end", env.Now().UTC(), monday.Add(25*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "g:skipped,w:completed,g:completed,w:completed,t:completed")
+	mustEqual(t, "log", f.ran(e.ID), "g:skipped,w:completed,g:completed,w:completed,t:completed")
 }

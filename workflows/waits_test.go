@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,13 +42,13 @@ func (f *fixture) row(enrollmentID, stepID string) *models.StepExecution {
 	return found
 }
 
-// ran lists the steps of the execution log, in order.
-func (f *fixture) ran(enrollmentID string) []string {
+// ran lists the steps of the execution log, in order, as "step:status,...".
+func (f *fixture) ran(enrollmentID string) string {
 	var out []string
 	for _, r := range f.log(enrollmentID) {
 		out = append(out, r.StepID+":"+r.Status)
 	}
-	return out
+	return strings.Join(out, ",")
 }
 
 func signalAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, ev workflows.Event) {
@@ -116,21 +117,10 @@ func TestUntilADateThatPassed(t *testing.T) {
 			f.run(env, e, nil)
 			mustEqual(t, "time spent", env.Now().UTC(), monday)
 			mustEqual(t, "status", f.enrollment(e.ID).Status, c.status)
-			mustEqual(t, "log", join(f.ran(e.ID)), c.log)
+			mustEqual(t, "log", f.ran(e.ID), c.log)
 			mustEqual(t, "passed", f.row(e.ID, "w").Output["passed"], any(true))
 		})
 	}
-}
-
-func join(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ","
-		}
-		out += x
-	}
-	return out
 }
 
 // appointment books one for the fixture's contact, starting at start.
@@ -155,7 +145,7 @@ func TestAppointmentWaitEndsAnOffsetBeforeTheStart(t *testing.T) {
 	env := f.envAt(monday)
 	f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
 	mustEqual(t, "reminder time", env.Now().UTC(), monday.Add(47*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,remind:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,remind:completed")
 }
 
 func TestAppointmentWaitMovesWhenTheAppointmentIsRescheduled(t *testing.T) {
@@ -171,7 +161,7 @@ func TestAppointmentWaitMovesWhenTheAppointmentIsRescheduled(t *testing.T) {
 	signalAt(env, 11*time.Hour, workflows.Event{ID: "o", Type: "appointment_rescheduled", Data: map[string]any{"appointment_id": "another"}})
 	f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
 	mustEqual(t, "reminder time", env.Now().UTC(), monday.Add(71*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,remind:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,remind:completed")
 }
 
 func TestAppointmentWaitTakesOnCancelWhenCancelled(t *testing.T) {
@@ -186,7 +176,7 @@ func TestAppointmentWaitTakesOnCancelWhenCancelled(t *testing.T) {
 	}, 5*time.Hour)
 	f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
 	mustEqual(t, "cancelled at", env.Now().UTC(), monday.Add(5*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,sorry:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,sorry:completed")
 	mustEqual(t, "output", f.row(e.ID, "w").Output["cancelled"], any(true))
 }
 
@@ -222,7 +212,7 @@ func TestEventWaitEndsOnTheFirstMatchingEvent(t *testing.T) {
 	signalAt(env, 3*time.Hour, workflows.Event{ID: "3", Type: "customer_replied", Data: map[string]any{"body": "yes please"}})
 	f.run(env, e, nil)
 	mustEqual(t, "end of the wait", env.Now().UTC(), monday.Add(3*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,thanks:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,thanks:completed")
 	c, _ := f.contacts.Get(context.Background(), f.account.ID, f.contact.ID)
 	mustEqual(t, "answer", c.Custom["answer"], any("yes please"))
 }
@@ -234,7 +224,7 @@ func TestEventWaitTimesOutToOnTimeout(t *testing.T) {
 	signalAt(env, time.Hour, workflows.Event{ID: "1", Type: "customer_replied", Data: map[string]any{"body": "no"}})
 	f.run(env, e, nil)
 	mustEqual(t, "timeout", env.Now().UTC(), monday.Add(48*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,nudge:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,nudge:completed")
 	mustEqual(t, "timed out", f.row(e.ID, "w").Output["timed_out"], any(true))
 }
 
@@ -256,7 +246,7 @@ func TestConditionWaitIsCheckedAgainWhenTheContactChanges(t *testing.T) {
 	}, 5*time.Hour)
 	f.run(env, e, nil)
 	mustEqual(t, "end of the wait", env.Now().UTC(), monday.Add(5*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,t:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,t:completed")
 	mustEqual(t, "checks", f.row(e.ID, "w").Output["checks"], any(float64(3)))
 }
 
@@ -280,7 +270,7 @@ func TestConditionWaitTimesOut(t *testing.T) {
 	env := f.envAt(monday)
 	f.run(env, e, nil)
 	mustEqual(t, "timeout", env.Now().UTC(), monday.Add(7*24*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,late:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,late:completed")
 }
 
 // A 1h delay from Friday 16:30 in New York ends at 17:30, outside the
@@ -328,5 +318,5 @@ func TestLongWaitContinuesAsNewAndKeepsItsDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEqual(t, "timeout", env2.Now().UTC(), monday.Add(72*time.Hour))
-	mustEqual(t, "log", join(f.ran(e.ID)), "w:completed,t:completed")
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,t:completed")
 }
