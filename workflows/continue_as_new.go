@@ -14,9 +14,14 @@ const stepBudget = 250
 const historyBudget = 1500
 
 // shouldContinueAsNew is checked between steps, a safe point: nothing is in flight.
-func shouldContinueAsNew(ctx workflow.Context, executedThisRun int) bool {
+func (r *run) shouldContinueAsNew(ctx workflow.Context, executedThisRun int) bool {
 	info := workflow.GetInfo(ctx)
-	return executedThisRun >= stepBudget || info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > historyBudget
+	return executedThisRun >= stepBudget || info.GetContinueAsNewSuggested() || r.overHistoryBudget(ctx)
+}
+
+// overHistoryBudget: the run's history passed historyBudget.
+func (r *run) overHistoryBudget(ctx workflow.Context) bool {
+	return r.flowControl && workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyBudget
 }
 
 // continueAsNew carries the cursor into a fresh run of the same enrollment,

@@ -20,6 +20,7 @@ func Interpret(ctx workflow.Context, in Input) error {
 	if r.cursor == nil {
 		r.cursor = &Cursor{Visits: map[string]int{}, Outputs: map[string]map[string]any{}}
 	}
+	r.flowControl = flowControlVersion(ctx)
 	r.listen(ctx)
 	if err := r.handleMigrations(ctx); err != nil {
 		return err
@@ -32,7 +33,7 @@ func Interpret(ctx workflow.Context, in Input) error {
 	}
 	executedThisRun := 0
 	for r.cursor.StepID != "" {
-		if shouldContinueAsNew(ctx, executedThisRun) {
+		if r.shouldContinueAsNew(ctx, executedThisRun) {
 			return r.continueAsNew(ctx)
 		}
 		step, ok := r.def.StepByID(r.cursor.StepID)
@@ -115,6 +116,9 @@ type run struct {
 	goals []goalWatch
 	// migration is accepted by the migrate update, applied by the main loop.
 	migration *pendingMigration
+	// flowControl: this run started with time windows and history budgets
+	// (changeFlowControl); runs from before replay without them.
+	flowControl bool
 }
 
 type ending struct {

@@ -27,10 +27,6 @@ const (
 
 func (i *interruption) Error() string { return "wait interrupted: " + i.kind }
 
-// waitHistoryBudget is the history length at which a long wait (one that
-// many events wake) continues as new, keeping its deadline.
-const waitHistoryBudget = historyBudget
-
 // Wait is steps.Runtime.Wait: one durable timer for the deadline, woken by
 // the signal goroutines (listen) whenever an event or a release arrives.
 func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.WaitSpec) (steps.WaitResult, error) {
@@ -83,7 +79,7 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 			}
 			return steps.WaitResult{TimedOut: true}, nil
 		}
-		if workflow.GetInfo(ctx).GetCurrentHistoryLength() > waitHistoryBudget {
+		if r.overHistoryBudget(ctx) {
 			return steps.WaitResult{}, &interruption{kind: interruptContinue}
 		}
 		err := workflow.Await(ctx, func() bool {

@@ -25,3 +25,14 @@ func failRun(ctx workflow.Context, reason string) error {
 	}
 	return temporal.NewNonRetryableApplicationError(reason, "EnrollmentFailed", nil)
 }
+
+// changeFlowControl (2026-12-04): communication steps wait for
+// settings.time_window (a Resolve local activity first), and a run
+// continues as new once its history passes historyBudget, between steps or
+// in a wait. Runs that started before replay without either.
+const changeFlowControl = "flow-control"
+
+// flowControlVersion is read once per run, at its start.
+func flowControlVersion(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, 1) >= 1
+}

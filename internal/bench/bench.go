@@ -91,56 +91,21 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if opts.Enrollments <= 0 {
 		opts.Enrollments = 200
 	}
-	if opts.DatabaseURL == "" {
-		opts.DatabaseURL = ":memory:"
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"ok":true}`))
 	}))
 	defer hook.Close()
-	srv, err := devserver.Start(ctx, devserver.Options{Ephemeral: true, UIPort: -1, SearchAttributes: enrollment.SearchAttributeTypes, Logger: opts.Log})
+	rg, err := boot(ctx, opts.DatabaseURL, opts.Log, func(w worker.Worker) {
+		w.RegisterWorkflowWithOptions(Handwritten, workflow.RegisterOptions{Name: handwrittenName})
+	})
 	if err != nil {
 		return Report{}, err
 	}
-	defer srv.Stop()
-	db, err := models.Open(ctx, opts.DatabaseURL)
+	defer rg.close()
+	db, tc, cs, acct := rg.db, rg.tc, rg.contacts, rg.account
+	wf, def, err := rg.publish(ctx, fmt.Sprintf(fiveSteps, hook.URL))
 	if err != nil {
-		return Report{}, err
-	}
-	if err := models.Migrate(ctx, db); err != nil {
-		return Report{}, err
-	}
-	tc, err := client.DialContext(ctx, client.Options{HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace(),
-		Logger: sdklog.NewStructuredLogger(opts.Log)})
-	if err != nil {
-		return Report{}, err
-	}
-	defer tc.Close()
-	cs := &contacts.Service{DB: db}
-	acts := activities.New(activities.Options{DB: db, Contacts: cs, AllowPrivate: true})
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.Interpret, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
-	w.RegisterWorkflowWithOptions(Handwritten, workflow.RegisterOptions{Name: handwrittenName})
-	acts.Register(w)
-	if err := w.Start(); err != nil {
-		return Report{}, err
-	}
-	defer w.Stop()
-
-	acct := models.Account{ID: models.NewID(), Name: "bench", Timezone: "UTC"}
-	if err := db.Create(&acct).Error; err != nil {
-		return Report{}, err
-	}
-	defs := &definitions.Service{DB: db}
-	wf, def, err := defs.Create(ctx, acct.ID, []byte(fmt.Sprintf(fiveSteps, hook.URL)))
-	if err != nil {
-		return Report{}, err
-	}
-	if wf, err = defs.Publish(ctx, acct.ID, wf.ID); err != nil {
 		return Report{}, err
 	}
 	// Warm up both paths (caches, connections, task queues) before timing.
@@ -227,3 +192,85 @@ func side(ctx context.Context, tc client.Client, db *gorm.DB, cs *contacts.Servi
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// rig is one embedded server with a worker, an application database and
+// one account: what every benchmark here runs on.
+type rig struct {
+	srv      *devserver.Server
+	db       *gorm.DB
+	tc       client.Client
+	w        worker.Worker
+	contacts *contacts.Service
+	account  models.Account
+}
+
+// boot starts a rig; register adds the benchmark's own workflows.
+func boot(ctx context.Context, databaseURL string, log *slog.Logger, register func(worker.Worker)) (*rig, error) {
+	if databaseURL == "" {
+		databaseURL = ":memory:"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rg := &rig{}
+	var err error
+	rg.srv, err = devserver.Start(ctx, devserver.Options{Ephemeral: true, UIPort: -1, SearchAttributes: enrollment.SearchAttributeTypes, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*rig, error) {
+		rg.close()
+		return nil, err
+	}
+	if rg.db, err = models.Open(ctx, databaseURL); err != nil {
+		return fail(err)
+	}
+	if err := models.Migrate(ctx, rg.db); err != nil {
+		return fail(err)
+	}
+	rg.tc, err = client.DialContext(ctx, client.Options{HostPort: rg.srv.FrontendHostPort(), Namespace: rg.srv.Namespace(),
+		Logger: sdklog.NewStructuredLogger(log)})
+	if err != nil {
+		return fail(err)
+	}
+	rg.contacts = &contacts.Service{DB: rg.db}
+	acts := activities.New(activities.Options{DB: rg.db, Contacts: rg.contacts, AllowPrivate: true})
+	rg.w = worker.New(rg.tc, workflows.TaskQueue, worker.Options{})
+	rg.w.RegisterWorkflowWithOptions(workflows.Interpret, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
+	if register != nil {
+		register(rg.w)
+	}
+	acts.Register(rg.w)
+	if err := rg.w.Start(); err != nil {
+		rg.w = nil
+		return fail(err)
+	}
+	rg.account = models.Account{ID: models.NewID(), Name: "bench", Timezone: "UTC"}
+	if err := rg.db.Create(&rg.account).Error; err != nil {
+		return fail(err)
+	}
+	return rg, nil
+}
+
+func (rg *rig) close() {
+	if rg.w != nil {
+		rg.w.Stop()
+	}
+	if rg.tc != nil {
+		rg.tc.Close()
+	}
+	rg.srv.Stop()
+}
+
+// publish saves and publishes a definition in the rig's account.
+func (rg *rig) publish(ctx context.Context, def string) (*models.Workflow, *definition.Definition, error) {
+	defs := &definitions.Service{DB: rg.db}
+	wf, d, err := defs.Create(ctx, rg.account.ID, []byte(def))
+	if err != nil {
+		return nil, nil, err
+	}
+	if wf, err = defs.Publish(ctx, rg.account.ID, wf.ID); err != nil {
+		return nil, nil, err
+	}
+	return wf, d, nil
+}

@@ -1,6 +1,8 @@
 package devserver
 
 import (
+	"time"
+
 	"go.temporal.io/server/chasm/lib/activity"
 	"go.temporal.io/server/common/dynamicconfig"
 )
@@ -50,5 +52,9 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// One process has no use for partitions.
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+		// The timer queue reads timers up to this far ahead of now (1s by
+		// default, to absorb clock skew between hosts): a timer due sooner
+		// than that fired about a second late. One process has no skew.
+		dynamicconfig.TimerProcessorMaxTimeShift.Key(): 20 * time.Millisecond,
 	}
 }
