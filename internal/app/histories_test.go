@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -45,29 +46,114 @@ func TestRecordHistories(t *testing.T) {
 		var e enrollmentView
 		call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": id}, &e)
 		waitFor(t, d, e.ID, "completed")
-		var full struct {
-			TemporalWorkflowID string `json:"temporal_workflow_id"`
-			TemporalRunID      string `json:"temporal_run_id"`
+		saveHistory(t, d, name, e.ID)
+	}
+	recordFlowHistories(t, d)
+}
+
+// waitAt polls an enrollment until it waits at step.
+func waitAt(t *testing.T, d *Dev, id, step string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		var e enrollmentView
+		call(t, d, "GET", "/v1/enrollments/"+id, nil, &e)
+		if e.Status == "waiting" && e.CurrentStep == step {
+			return
 		}
-		call(t, d, "GET", "/v1/enrollments/"+e.ID, nil, &full)
-		h := &historypb.History{}
-		it := d.App.Temporal.GetWorkflowHistory(context.Background(), full.TemporalWorkflowID, full.TemporalRunID, false, 0)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			h.Events = append(h.Events, ev)
-		}
-		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("enrollment %s never waited at %s", id, step)
+}
+
+// recordFlowHistories records runs through every wait mode and flow step.
+func recordFlowHistories(t *testing.T, d *Dev) {
+	now := time.Now().UTC()
+	var contact, wf, appt struct {
+		ID string `json:"id"`
+	}
+	call(t, d, "POST", "/v1/contacts", map[string]any{"first_name": "Flo", "email": "flo@example.com", "phone": "+14155550125",
+		"timezone": "Europe/Berlin", "custom": map[string]any{"pause": "1s", "soon": now.Add(4 * time.Second).Format(time.RFC3339)}}, &contact)
+	call(t, d, "POST", "/v1/appointments", map[string]any{"contact_id": contact.ID, "calendar_id": "cal",
+		"start_time": now.Add(time.Hour + 10*time.Second).Format(time.RFC3339), "end_time": now.Add(2 * time.Hour).Format(time.RFC3339)}, &appt)
+	open := map[string]any{"days": []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"},
+		"start": now.Add(-time.Hour).Format("15:04"), "end": now.Add(time.Hour).Format("15:04")}
+	def := map[string]any{"name": "every flow step", "settings": map[string]any{"timezone": "contact", "time_window": open},
+		"triggers": []any{}, "start": "d1", "steps": []any{
+			step("d1", "wait", map[string]any{"mode": "delay", "duration": "{{contact.custom.pause}}"}, "u1"),
+			step("u1", "wait", map[string]any{"mode": "until", "at": "{{contact.custom.soon}}"}, "u2"),
+			step("u2", "wait", map[string]any{"mode": "until", "at": "2020-01-01", "if_passed": "goto", "goto": "a1"}, "a1"),
+			step("a1", "wait", map[string]any{"mode": "appointment", "offset": "-1h", "appointment_id": appt.ID, "on_cancel": "x"}, "e1"),
+			step("e1", "wait", map[string]any{"mode": "event", "events": []any{map[string]any{"type": "customer_replied",
+				"filters": map[string]any{"field": "event.body", "op": "contains", "value": "yes"}}}, "timeout": "1m", "on_timeout": "x"}, "c1"),
+			step("c1", "wait", map[string]any{"mode": "condition", "until": map[string]any{"field": "contact.tags", "op": "has_tag", "value": "ready"},
+				"timeout": "1m", "on_timeout": "x"}, "r1"),
+			step("r1", "wait", map[string]any{"mode": "delay", "duration": "1s", "resume_window": open}, "sp"),
+			map[string]any{"id": "sp", "type": "split", "config": map[string]any{"paths": []any{
+				map[string]any{"name": "A", "percent": 50, "next": "g0"}, map[string]any{"name": "B", "percent": 50, "next": "g0"}}}},
+			step("g0", "goal", map[string]any{"events": []any{map[string]any{"type": "form_submitted"}}, "if_unmet": "continue"}, "sms"),
+			step("sms", "send_sms", map[string]any{"body": "Hi {{contact.first_name}}"}, "g1"),
+			step("g1", "goal", map[string]any{"events": []any{map[string]any{"type": "payment_received"}}, "if_unmet": "wait", "timeout": "1m"}, "j1"),
+			step("j1", "wait", map[string]any{"mode": "delay", "duration": "1h"}, "g2"),
+			step("g2", "goal", map[string]any{"events": []any{map[string]any{"type": "form_submitted",
+				"filters": map[string]any{"field": "event.form", "op": "is", "value": "demo"}}}}, "fin"),
+			map[string]any{"id": "fin", "type": "end", "config": map[string]any{"reason": "done"}},
+			map[string]any{"id": "x", "type": "end", "config": map[string]any{"reason": "timed out"}},
+		}}
+	if code := call(t, d, "POST", "/v1/workflows", def, &wf); code != 201 {
+		t.Fatalf("saving the flow workflow: %d", code)
+	}
+	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/publish", nil, nil)
+	var e enrollmentView
+	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": contact.ID}, &e)
+	event := func(id, typ string, data map[string]any) {
+		call(t, d, "POST", "/v1/events", map[string]any{"id": id, "type": typ, "contact": map[string]any{"id": contact.ID}, "data": data}, nil)
+	}
+	waitAt(t, d, e.ID, "a1")
+	// Reschedule the appointment sooner: the wait moves and ends in a second.
+	call(t, d, "PATCH", "/v1/appointments/"+appt.ID, map[string]any{"start_time": time.Now().UTC().Add(time.Hour + time.Second).Format(time.RFC3339)}, nil)
+	waitAt(t, d, e.ID, "e1")
+	event("rec-no", "customer_replied", map[string]any{"channel": "sms", "body": "no"})
+	event("rec-yes", "customer_replied", map[string]any{"channel": "sms", "body": "yes"})
+	waitAt(t, d, e.ID, "c1")
+	call(t, d, "POST", "/v1/contacts/"+contact.ID+"/tags", map[string]any{"tags": []string{"ready"}}, nil)
+	waitAt(t, d, e.ID, "g1")
+	event("rec-pay", "payment_received", map[string]any{"amount": 10, "currency": "usd"})
+	waitAt(t, d, e.ID, "j1")
+	event("rec-form", "form_submitted", map[string]any{"form": "demo"}) // jumps from the 1h wait to g2
+	waitFor(t, d, e.ID, "completed")
+	saveHistory(t, d, "flow-every-mode", e.ID)
+}
+
+func step(id, typ string, config map[string]any, next string) map[string]any {
+	return map[string]any{"id": id, "type": typ, "config": config, "next": next}
+}
+
+// saveHistory writes the enrollment's (last) run history into testdata.
+func saveHistory(t *testing.T, d *Dev, name, enrollmentID string) {
+	t.Helper()
+	var full struct {
+		TemporalWorkflowID string `json:"temporal_workflow_id"`
+		TemporalRunID      string `json:"temporal_run_id"`
+	}
+	call(t, d, "GET", "/v1/enrollments/"+enrollmentID, nil, &full)
+	h := &historypb.History{}
+	it := d.App.Temporal.GetWorkflowHistory(context.Background(), full.TemporalWorkflowID, full.TemporalRunID, false, 0)
+	for it.HasNext() {
+		ev, err := it.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := filepath.Join("..", "..", "workflows", "testdata", "histories", name+".json")
-		os.MkdirAll(filepath.Dir(out), 0o755)
-		if err := os.WriteFile(out, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("recorded %s (%d events)", out, len(h.Events))
+		h.Events = append(h.Events, ev)
 	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join("..", "..", "workflows", "testdata", "histories", name+".json")
+	os.MkdirAll(filepath.Dir(out), 0o755)
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s (%d events)", out, len(h.Events))
 }
