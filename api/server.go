@@ -154,6 +154,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1(http.MethodGet, "/v1/enrollments/:id", s.getEnrollment)
 	v1(http.MethodPost, "/v1/enrollments/:id/cancel", s.cancelEnrollment)
 	s.retryRoutes(e)
+	s.migrateRoutes(e)
 
 	v1(http.MethodPost, "/v1/events", s.ingestEvent)
 	v1(http.MethodGet, "/v1/events", s.listEvents)

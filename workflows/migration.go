@@ -45,6 +45,15 @@ func (r *run) handleMigrations(ctx workflow.Context) error {
 			if err := workflow.ExecuteLocalActivity(localCtx(ctx), ActivityLoadVersion, in).Get(ctx, &res); err != nil {
 				return MigrateResult{}, fmt.Errorf("moving to version %d: %s", req.Version, failureMessage(err))
 			}
+			// Another move, accepted while this one loaded, may have gone
+			// as far or further: the run keeps the newest, as the database does.
+			newest := r.in.Version
+			if r.migration != nil && r.migration.version > newest {
+				newest = r.migration.version
+			}
+			if req.Version <= newest {
+				return MigrateResult{}, fmt.Errorf("moving to version %d: the enrollment moved to version %d meanwhile", req.Version, newest)
+			}
 			r.migration = &pendingMigration{version: req.Version, def: &res.Definition}
 			return MigrateResult{FromVersion: from, ToVersion: req.Version, StepID: step.ID}, nil
 		},
