@@ -2,9 +2,11 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
+	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows"
@@ -16,8 +18,11 @@ import (
 // final (not retried): the migrate update reports it.
 func (a *Activities) LoadVersion(ctx context.Context, in workflows.LoadVersionInput) (workflows.LoadRunResult, error) {
 	def, err := a.version(ctx, in.Run.WorkflowID, in.Version)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return workflows.LoadRunResult{}, refuse("version %d of the workflow is not published", in.Version)
+	}
 	if err != nil {
-		return workflows.LoadRunResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("version %d of the workflow is not published", in.Version), "NoSuchVersion", err)
+		return workflows.LoadRunResult{}, err // the database: retried
 	}
 	step, ok := def.StepByID(in.StepID)
 	switch {

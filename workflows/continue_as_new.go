@@ -30,6 +30,9 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
+	if r.migration != nil { // accepted while the handlers finished
+		r.applyMigration(ctx)
+	}
 	r.drain(ctx)
 	in := r.in
 	in.Cursor = r.cursor

@@ -36,6 +36,11 @@ func Interpret(ctx workflow.Context, in Input) error {
 		if r.shouldContinueAsNew(ctx, executedThisRun) {
 			return r.continueAsNew(ctx)
 		}
+		if moved, err := r.migrationAccepted(ctx); err != nil {
+			return r.finishCancelled(ctx, r.cursor.StepID)
+		} else if moved { // accepted as the run continued as new inside its wait
+			r.applyMigration(ctx)
+		}
 		step, ok := r.def.StepByID(r.cursor.StepID)
 		if !ok {
 			return r.finish(ctx, models.EnrollmentFailed, fmt.Sprintf("step %q does not exist in version %d", r.cursor.StepID, r.in.Version), r.cursor.StepID)
@@ -89,7 +94,9 @@ func (r *run) interrupted(ctx workflow.Context, s *definition.Step, err error) (
 	}
 	switch intr.kind {
 	case interruptMigrate:
-		r.applyMigration()
+		// The step it waited at runs again in the new graph, as the same visit.
+		r.applyMigration(ctx)
+		r.cursor.Reenter = true
 		return true, nil
 	case interruptGoal:
 		if r.cursor.Wait != nil && r.cursor.Wait.StepID == s.ID && intr.goal != s.ID {
@@ -114,8 +121,10 @@ type run struct {
 	cursor *Cursor
 	// goals are the definition's goal steps, watched for their events.
 	goals []goalWatch
-	// migration is accepted by the migrate update, applied by the main loop.
+	// migration is accepted by the migrate update, applied by the main loop;
+	// migrating counts the updates still loading their version.
 	migration *pendingMigration
+	migrating int
 	// flowControl: this run started with time windows and history budgets
 	// (changeFlowControl); runs from before replay without them.
 	flowControl bool

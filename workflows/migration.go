@@ -38,6 +38,10 @@ type pendingMigration struct {
 func (r *run) handleMigrations(ctx workflow.Context) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateMigrate,
 		func(ctx workflow.Context, req MigrateRequest) (MigrateResult, error) {
+			// While a move loads its version the run does not leave its wait
+			// (migrationAccepted), so the step it moves at is still current.
+			r.migrating++
+			defer func() { r.migrating-- }()
 			from := r.in.Version
 			step, _ := r.def.StepByID(r.cursor.StepID)
 			var res LoadRunResult
@@ -74,13 +78,27 @@ func (r *run) handleMigrations(ctx workflow.Context) error {
 		}})
 }
 
-// applyMigration switches the run to the version a migration loaded; the
-// step it waited at runs again in the new graph as the same visit.
-func (r *run) applyMigration() {
+// migrationAccepted waits for moves whose handler is still loading their
+// version, then tells whether one was accepted.
+func (r *run) migrationAccepted(ctx workflow.Context) (bool, error) {
+	if r.migrating > 0 {
+		if err := workflow.Await(ctx, func() bool { return r.migrating == 0 }); err != nil {
+			return false, err
+		}
+	}
+	return r.migration != nil, nil
+}
+
+// applyMigration switches the run to the version a migration loaded (the
+// step it waits at exists there, as a step of the same type).
+func (r *run) applyMigration(ctx workflow.Context) {
 	m := r.migration
 	r.migration = nil
 	r.def = m.def
 	r.in.Version = m.version
 	r.goals = watchGoals(m.def)
-	r.cursor.Reenter = true
+	// The memo shows the version the run is on (it is no search attribute).
+	if err := workflow.UpsertMemo(ctx, map[string]any{"version": m.version}); err != nil {
+		workflow.GetLogger(ctx).Warn("updating the run's memo after a migration", "error", err)
+	}
 }

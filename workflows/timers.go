@@ -53,6 +53,12 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 		timer = workflow.NewTimer(tctx, d)
 	}
 	for {
+		if moved, err := r.migrationAccepted(ctx); err != nil || moved {
+			if err == nil {
+				err = &interruption{kind: interruptMigrate}
+			}
+			return steps.WaitResult{}, err
+		}
 		if err := r.pollGoals(ctx, s); err != nil {
 			return steps.WaitResult{}, err
 		}
@@ -69,9 +75,6 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 		if spec.Signal != "" && r.cursor.Releases[spec.Signal] {
 			delete(r.cursor.Releases, spec.Signal)
 			return steps.WaitResult{Signal: true}, nil
-		}
-		if r.migration != nil {
-			return steps.WaitResult{}, &interruption{kind: interruptMigrate}
 		}
 		if timer != nil && timer.IsReady() {
 			if err := timer.Get(ctx, nil); err != nil {

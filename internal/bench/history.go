@@ -82,13 +82,14 @@ func RunLoop(ctx context.Context, opts LoopOptions) (LoopReport, error) {
 	if err != nil {
 		return LoopReport{}, err
 	}
+	first := run.GetRunID() // Get moves the handle on to the last run
 	if err := run.Get(ctx, nil); err != nil { // follows continue-as-new to the last run
 		return LoopReport{}, err
 	}
 	r := LoopReport{Loops: opts.Loops, Elapsed: time.Since(start)}
 	r.LoopsPerSecond = float64(r.Loops) / r.Elapsed.Seconds()
 	// Walk the chain of runs from the first, counting each history.
-	for runID := run.GetRunID(); runID != ""; {
+	for runID := first; runID != ""; {
 		next, events, err := history(ctx, rg.tc, run.GetID(), runID)
 		if err != nil {
 			return LoopReport{}, err
