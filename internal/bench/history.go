@@ -82,7 +82,7 @@ func RunLoop(ctx context.Context, opts LoopOptions) (LoopReport, error) {
 	if err != nil {
 		return LoopReport{}, err
 	}
-	first := run.GetRunID() // Get moves the handle on to the last run
+	first := run.GetRunID()                   // Get moves the handle on to the last run
 	if err := run.Get(ctx, nil); err != nil { // follows continue-as-new to the last run
 		return LoopReport{}, err
 	}
