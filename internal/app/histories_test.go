@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,16 +15,29 @@ import (
 )
 
 // TestRecordHistories records the histories that workflows/replay_test.go
-// replays in CI. It runs only when asked, after a deliberate, versioned
-// change to the interpreter:
+// replays in CI. It runs only when asked, naming the scenarios to record
+// (or "all"):
 //
-//	CRMFLOW_RECORD_HISTORIES=1 go test -run TestRecordHistories ./internal/app/
+//	CRMFLOW_RECORD_HISTORIES=flow go test -run TestRecordHistories ./internal/app/
+//
+// A history recorded by older code stands for the runs that code left in
+// flight: record new scenarios beside it, never over it.
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv("CRMFLOW_RECORD_HISTORIES") != "1" {
-		t.Skip("set CRMFLOW_RECORD_HISTORIES=1 to record new histories into workflows/testdata/histories")
+	want := os.Getenv("CRMFLOW_RECORD_HISTORIES")
+	if want == "" {
+		t.Skip("set CRMFLOW_RECORD_HISTORIES=<quickstart,flow,...|all> to record histories into workflows/testdata/histories")
 	}
 	d := startDev(t, t.TempDir(), 0)
 	defer d.Stop()
+	for name, record := range map[string]func(*testing.T, *Dev){"quickstart": recordQuickStart, "flow": recordFlowHistories} {
+		if want == "all" || slices.Contains(strings.Split(want, ","), name) {
+			t.Run(name, func(t *testing.T) { record(t, d) })
+		}
+	}
+}
+
+// recordQuickStart records the steps of issue 2 (two paths).
+func recordQuickStart(t *testing.T, d *Dev) {
 	var contact, noEmail, wf struct {
 		ID string `json:"id"`
 	}
@@ -48,7 +63,6 @@ func TestRecordHistories(t *testing.T) {
 		waitFor(t, d, e.ID, "completed")
 		saveHistory(t, d, name, e.ID)
 	}
-	recordFlowHistories(t, d)
 }
 
 // waitAt polls an enrollment until it waits at step.
@@ -76,8 +90,9 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 		"timezone": "Europe/Berlin", "custom": map[string]any{"pause": "1s", "soon": now.Add(4 * time.Second).Format(time.RFC3339)}}, &contact)
 	call(t, d, "POST", "/v1/appointments", map[string]any{"contact_id": contact.ID, "calendar_id": "cal",
 		"start_time": now.Add(time.Hour + 10*time.Second).Format(time.RFC3339), "end_time": now.Add(2 * time.Hour).Format(time.RFC3339)}, &appt)
+	berlin, _ := time.LoadLocation("Europe/Berlin") // the contact's zone, which the windows are read in
 	open := map[string]any{"days": []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"},
-		"start": now.Add(-time.Hour).Format("15:04"), "end": now.Add(time.Hour).Format("15:04")}
+		"start": now.In(berlin).Add(-time.Hour).Format("15:04"), "end": now.In(berlin).Add(time.Hour).Format("15:04")}
 	def := map[string]any{"name": "every flow step", "settings": map[string]any{"timezone": "contact", "time_window": open},
 		"triggers": []any{}, "start": "d1", "steps": []any{
 			step("d1", "wait", map[string]any{"mode": "delay", "duration": "{{contact.custom.pause}}"}, "u1"),
@@ -95,8 +110,8 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 			step("sms", "send_sms", map[string]any{"body": "Hi {{contact.first_name}}"}, "g1"),
 			step("g1", "goal", map[string]any{"events": []any{map[string]any{"type": "payment_received"}}, "if_unmet": "wait", "timeout": "1m"}, "j1"),
 			step("j1", "wait", map[string]any{"mode": "delay", "duration": "1h"}, "g2"),
-			step("g2", "goal", map[string]any{"events": []any{map[string]any{"type": "form_submitted",
-				"filters": map[string]any{"field": "event.form", "op": "is", "value": "demo"}}}}, "fin"),
+			step("g2", "goal", map[string]any{"events": []any{map[string]any{"type": "invoice_paid",
+				"filters": map[string]any{"field": "event.status", "op": "is", "value": "paid"}}}}, "fin"),
 			map[string]any{"id": "fin", "type": "end", "config": map[string]any{"reason": "done"}},
 			map[string]any{"id": "x", "type": "end", "config": map[string]any{"reason": "timed out"}},
 		}}
@@ -107,7 +122,10 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 	var e enrollmentView
 	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": contact.ID}, &e)
 	event := func(id, typ string, data map[string]any) {
-		call(t, d, "POST", "/v1/events", map[string]any{"id": id, "type": typ, "contact": map[string]any{"id": contact.ID}, "data": data}, nil)
+		var answer map[string]any
+		if code := call(t, d, "POST", "/v1/events", map[string]any{"id": id, "type": typ, "contact": map[string]any{"id": contact.ID}, "data": data}, &answer); code != 202 {
+			t.Fatalf("posting %s: %d %v", typ, code, answer)
+		}
 	}
 	waitAt(t, d, e.ID, "a1")
 	// Reschedule the appointment sooner: the wait moves and ends in a second.
@@ -120,7 +138,7 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 	waitAt(t, d, e.ID, "g1")
 	event("rec-pay", "payment_received", map[string]any{"amount": 10, "currency": "usd"})
 	waitAt(t, d, e.ID, "j1")
-	event("rec-form", "form_submitted", map[string]any{"form": "demo"}) // jumps from the 1h wait to g2
+	event("rec-invoice", "invoice_paid", map[string]any{"status": "paid", "amount": 10, "currency": "usd"}) // jumps from the 1h wait to g2
 	waitFor(t, d, e.ID, "completed")
 	saveHistory(t, d, "flow-every-mode", e.ID)
 }
