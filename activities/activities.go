@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/activities/email"
@@ -61,6 +62,9 @@ type Options struct {
 	// Metrics records steps, enrollment outcomes and provider errors;
 	// nil records nothing.
 	Metrics *metrics.Metrics
+	// Temporal signal-with-starts drip coordinators (JoinDrip); nil fails
+	// drip steps with "need a Temporal client".
+	Temporal client.Client
 }
 
 // Activities implements the activities the interpreter calls by name.
@@ -97,6 +101,7 @@ func (a *Activities) Register(w Registry) {
 		workflows.ActivityFinish:      a.Finish,
 		workflows.ActivityResolve:     a.Resolve,
 		workflows.ActivityLoadVersion: a.LoadVersion,
+		workflows.ActivityJoinDrip:    a.JoinDrip,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

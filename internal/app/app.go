@@ -117,7 +117,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string
 func (a *App) newActivities() (*activities.Activities, error) {
 	cfg := a.Config
 	opts := activities.Options{DB: a.DB, Contacts: a.Contacts, AllowPrivate: cfg.WebhookAllowPrivate, Log: a.Log,
-		PublicURL: cfg.PublicURL, Metrics: a.Metrics}
+		PublicURL: cfg.PublicURL, Metrics: a.Metrics, Temporal: a.Temporal}
 	opts.TriggerLinks, opts.LinkBaseURL = a.TriggerLinks, a.LinkBaseURL()
 	opts.Records, opts.Enrollments = a.Records, a.Enrollments
 	opts.AI = activities.AIOptions{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, AllowPrivate: cfg.WebhookAllowPrivate}
@@ -177,10 +177,12 @@ func (a *App) Services() (payments, ai, admin string) {
 	return payments, ai, admin
 }
 
-// NewWorker registers the interpreter and the activities on the task queue.
+// NewWorker registers the interpreter, the drip coordinator and the
+// activities on the task queue.
 func (a *App) NewWorker() worker.Worker {
 	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Interpret, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
+	w.RegisterWorkflowWithOptions(workflows.DripCoordinator, workflow.RegisterOptions{Name: workflows.DripWorkflow})
 	a.Activities.Register(w)
 	a.registerScheduled(w)
 	return w

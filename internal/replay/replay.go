@@ -80,6 +80,8 @@ func (c Checker) replay(h *historypb.History) error {
 	}
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: workflows.InterpretWorkflow})
+	// `replay --workflow --all` lists a workflow's drip coordinators too (they carry CrmWorkflowId).
+	r.RegisterWorkflowWithOptions(workflows.DripCoordinator, workflow.RegisterOptions{Name: workflows.DripWorkflow})
 	// The SDK logs every replayed task; only the outcome matters here.
 	quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return r.ReplayWorkflowHistory(quiet, h)

@@ -1,0 +1,10 @@
+package workflows
+
+// SetDripBudgets shrinks the drip coordinator's per-run budgets and its
+// signal chunk so a test can make it continue as new, even in the middle of
+// a batch; restore puts them back.
+func SetDripBudgets(history, releases, chunk int) (restore func()) {
+	h, r, c := dripHistoryBudget, dripReleaseBudget, dripSignalChunk
+	dripHistoryBudget, dripReleaseBudget, dripSignalChunk = history, releases, chunk
+	return func() { dripHistoryBudget, dripReleaseBudget, dripSignalChunk = h, r, c }
+}
