@@ -43,7 +43,6 @@ func TestEachFaultIsNamedByPath(t *testing.T) {
 		{"dangling next", `{"name":"x","start":"a","steps":[{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"zz"}]}`, "steps[0].next", `"zz"`},
 		{"dangling branch", `{"name":"x","start":"a","steps":[{"id":"a","type":"if_else","config":{"branches":[{"name":"b","when":{"field":"contact.email","op":"is_empty"},"next":"q"}]}}]}`, "steps[0].config.branches[0].next", `"q"`},
 		{"unknown step type", `{"name":"x","start":"a","steps":[{"id":"a","type":"teleport"}]}`, "steps[0].type", "unknown step type"},
-		{"planned step type", `{"name":"x","start":"a","steps":[{"id":"a","type":"drip"}]}`, "steps[0].type", "not available"},
 		{"unknown trigger type", `{"name":"x","triggers":[{"id":"t","type":"moon_rises"}],"start":"a","steps":[{"id":"a","type":"end"}]}`, "triggers[0].type", "unknown trigger type"},
 		{"missing config field", `{"name":"x","start":"a","steps":[{"id":"a","type":"send_sms","config":{}}]}`, "steps[0].config.body", "required"},
 		{"unknown config field", `{"name":"x","start":"a","steps":[{"id":"a","type":"send_sms","config":{"body":"x","bdy":"y"}}]}`, "steps[0].config.bdy", "unknown field"},
@@ -66,7 +65,6 @@ func TestEachFaultIsNamedByPath(t *testing.T) {
 		{"retry on flow step", `{"name":"x","start":"a","steps":[{"id":"a","type":"end","retry":{"max_attempts":2}}]}`, "steps[0].retry", "only action steps"},
 		{"dangling on_failure", `{"name":"x","start":"a","steps":[{"id":"a","type":"webhook","config":{"url":"https://example.com"},"on_failure":"nowhere"}]}`, "steps[0].on_failure", `"nowhere"`},
 		{"webhook url", `{"name":"x","start":"a","steps":[{"id":"a","type":"webhook","config":{"url":"ftp://x"}}]}`, "steps[0].config.url", "http"},
-		{"wait mode not yet", `{"name":"x","start":"a","steps":[{"id":"a","type":"wait","config":{"mode":"event"}}]}`, "steps[0].config.mode", "not available"},
 		{"update unknown contact field", `{"name":"x","start":"a","steps":[{"id":"a","type":"update_contact","config":{"fields":{"shoe_size":"9"}}}]}`, "steps[0].config.fields.shoe_size", "unknown contact field"},
 	}
 	for _, c := range cases {
