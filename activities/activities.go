@@ -31,6 +31,9 @@ type Options struct {
 	// Enrollments ends a deleted contact's other runs (delete_contact).
 	Records     *records.Service
 	Enrollments ContactExiter
+	// Workflows enrolls into and removes from other workflows
+	// (add_to_workflow, remove_from_workflow); nil fails those steps.
+	Workflows WorkflowEnroller
 	// SMS and Email are nil when no provider is configured: messages are
 	// then recorded (status "recorded"), not sent.
 	SMS   sms.Sender

@@ -51,7 +51,7 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 		AccountID: in.Run.AccountID, WorkflowID: in.Run.WorkflowID, Version: in.Run.Version,
 		EnrollmentID: in.Run.EnrollmentID, ContactID: in.Run.ContactID, Test: in.Run.Test,
 		Step: in.Step, Visit: in.Visit, Settings: in.Settings,
-		IdempotencyKey: IdempotencyKey(in), Scope: scope,
+		IdempotencyKey: IdempotencyKey(in), Scope: scope, Chain: in.Run.Chain,
 	}
 	res, err := action.Execute(ctx, a, call)
 	if err != nil {

@@ -26,7 +26,7 @@ type Enroller interface {
 
 // Scheduled is the activity of the runs that scheduled triggers' Temporal
 // Schedules start: it finds what is due and enrolls it. It is apart from
-// Activities because it enrolls (the interpreter's activities never do).
+// Activities because it runs outside any enrollment.
 type Scheduled struct {
 	DB          *gorm.DB
 	Enrollments Enroller

@@ -149,6 +149,11 @@ type Enrollment struct {
 	StartedAt  time.Time  `gorm:"not null;index:idx_enrollments_wf_started,priority:2"`
 	FinishedAt *time.Time `gorm:"index:idx_enrollments_wf_started,priority:4;index:idx_enrollments_finished,priority:2"`
 	UpdatedAt  time.Time
+
+	// Chain lists the workflows whose add_to_workflow steps led to this
+	// enrollment, outermost first (nil when a trigger or the API enrolled):
+	// kept here so that a restarted or retried run still knows its depth.
+	Chain []string `gorm:"type:text;serializer:json"`
 }
 
 // Step execution statuses.

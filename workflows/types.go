@@ -89,6 +89,9 @@ type RunRef struct {
 	ContactID    string
 	EnrollmentID string
 	Test         bool
+	// Chain lists the workflows whose add_to_workflow steps led to this
+	// enrollment, outermost first (see models.Enrollment.Chain).
+	Chain []string `json:",omitempty"`
 }
 
 // LoadRunInput asks for the pinned definition and marks the enrollment running.

@@ -119,7 +119,7 @@ func (a *App) newActivities() (*activities.Activities, error) {
 	opts := activities.Options{DB: a.DB, Contacts: a.Contacts, AllowPrivate: cfg.WebhookAllowPrivate, Log: a.Log,
 		PublicURL: cfg.PublicURL, Metrics: a.Metrics, Temporal: a.Temporal}
 	opts.TriggerLinks, opts.LinkBaseURL = a.TriggerLinks, a.LinkBaseURL()
-	opts.Records, opts.Enrollments = a.Records, a.Enrollments
+	opts.Records, opts.Enrollments, opts.Workflows = a.Records, a.Enrollments, a.Enrollments
 	opts.AI = activities.AIOptions{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, AllowPrivate: cfg.WebhookAllowPrivate}
 	opts.EmailTracking, opts.EmailFrom = a.EmailTracking, senderAddress(cfg.SMTPFrom)
 	if cfg.TwilioAccountSID != "" {

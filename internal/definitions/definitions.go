@@ -148,6 +148,9 @@ func (s *Service) Publish(ctx context.Context, accountID, id string) (*models.Wo
 		if err := checkReferences(tx, accountID, def); err != nil {
 			return err
 		}
+		if err := checkWorkflowReferences(tx, accountID, id, def); err != nil {
+			return err
+		}
 		now := time.Now().UTC()
 		v := models.WorkflowVersion{ID: models.NewID(), AccountID: accountID, WorkflowID: id, Version: wf.Version + 1,
 			Definition: wf.Definition, PublishedAt: now}

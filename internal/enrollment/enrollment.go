@@ -80,6 +80,13 @@ type Request struct {
 	// the scope names one occurrence (a birthday, a scheduled time), so a
 	// schedule that fires twice or a retried activity enrolls nobody twice.
 	Once bool
+	// ID, when set, is the new enrollment's id: an add_to_workflow step
+	// chooses it ahead so that its retry finds the enrollment it made.
+	ID string
+	// Chain lists the workflows whose add_to_workflow steps led here, the
+	// outermost first; it is kept on the enrollment so that nested adds
+	// stop at a depth limit (see steps.MaxWorkflowDepth).
+	Chain []string
 }
 
 // Enroll enrolls the contact unless the re-entry setting forbids it: with
@@ -104,9 +111,12 @@ func (s *Service) Enroll(ctx context.Context, req Request) (e *models.Enrollment
 		return nil, false, fmt.Errorf("loading contact: %w", err)
 	}
 	e = &models.Enrollment{
-		ID: models.NewID(), AccountID: req.AccountID, WorkflowID: wf.ID, ContactID: contact.ID,
+		ID: req.ID, AccountID: req.AccountID, WorkflowID: wf.ID, ContactID: contact.ID,
 		Version: version, Status: models.EnrollmentPending, Test: req.Test, TriggerID: req.TriggerID,
-		EntryScope: req.Scope, StartedAt: time.Now().UTC(),
+		EntryScope: req.Scope, Chain: req.Chain, StartedAt: time.Now().UTC(),
+	}
+	if e.ID == "" {
+		e.ID = models.NewID()
 	}
 	if req.Event != nil {
 		e.EventID = req.Event.ID
@@ -228,7 +238,7 @@ const NoContact = "no-contact"
 func (s *Service) start(ctx context.Context, e *models.Enrollment, wf *models.Workflow, c *models.Contact, def *definition.Definition, req Request) error {
 	in := workflows.Input{RunRef: workflows.RunRef{
 		AccountID: e.AccountID, WorkflowID: e.WorkflowID, Version: e.Version, ContactID: e.ContactID,
-		EnrollmentID: e.ID, Test: e.Test,
+		EnrollmentID: e.ID, Test: e.Test, Chain: e.Chain,
 	}}
 	if req.Test {
 		in.Definition = def

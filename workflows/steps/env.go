@@ -20,6 +20,7 @@ type Env interface {
 	RecordsEnv
 	CustomValuesEnv
 	AIEnv
+	WorkflowsEnv
 }
 
 // ContactEnv changes the enrolled contact.
@@ -56,6 +57,9 @@ type Call struct {
 	// Scope is what templates and conditions read: contact, event, steps,
 	// account, custom_values, now.
 	Scope map[string]any
+	// Chain lists the workflows whose add_to_workflow steps led to this
+	// enrollment, outermost first (add_to_workflow's depth limit).
+	Chain []string
 }
 
 // Render renders a template of the step's config against the call's scope.

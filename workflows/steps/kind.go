@@ -176,6 +176,4 @@ func Types() []string { return kinds.Types() }
 
 // Planned are step types of the contract that this build does not run yet;
 // saving one gets a clear message instead of "unknown".
-var Planned = map[string]bool{
-	"add_to_workflow": true, "remove_from_workflow": true,
-}
+var Planned = map[string]bool{}
