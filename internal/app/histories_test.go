@@ -11,6 +11,8 @@ import (
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
+
+	"github.com/crmflow/crmflow/workflows"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -29,7 +31,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	d := startDev(t, t.TempDir(), 0)
 	defer d.Stop()
-	for name, record := range map[string]func(*testing.T, *Dev){"quickstart": recordQuickStart, "flow": recordFlowHistories} {
+	for name, record := range map[string]func(*testing.T, *Dev){"quickstart": recordQuickStart, "flow": recordFlowHistories, "chain": recordDripAndChain} {
 		if want == "all" || slices.Contains(strings.Split(want, ","), name) {
 			t.Run(name, func(t *testing.T) { record(t, d) })
 		}
@@ -143,6 +145,52 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 	saveHistory(t, d, "flow-every-mode", e.ID)
 }
 
+// recordDripAndChain records a run through a drip step, add_to_workflow and
+// remove_from_workflow (of another workflow, then of itself), and the drip
+// step's coordinator.
+func recordDripAndChain(t *testing.T, d *Dev) {
+	var contact, target, other, wf struct {
+		ID string `json:"id"`
+	}
+	call(t, d, "POST", "/v1/contacts", map[string]any{"first_name": "Gil", "phone": "+14155550126"}, &contact)
+	publish := func(def map[string]any, out any) {
+		if code := call(t, d, "POST", "/v1/workflows", def, out); code != 201 {
+			t.Fatalf("saving %v: %d", def["name"], code)
+		}
+		id := out.(*struct {
+			ID string `json:"id"`
+		}).ID
+		if code := call(t, d, "POST", "/v1/workflows/"+id+"/publish", nil, nil); code != 200 {
+			t.Fatalf("publishing %v: %d", def["name"], code)
+		}
+	}
+	publish(map[string]any{"name": "target", "triggers": []any{}, "start": "t",
+		"steps": []any{step("t", "add_tag", map[string]any{"tags": []string{"added"}}, "")}}, &target)
+	publish(map[string]any{"name": "other", "triggers": []any{}, "start": "w",
+		"steps": []any{step("w", "wait", map[string]any{"mode": "delay", "duration": "1h"}, "")}}, &other)
+	publish(map[string]any{"name": "drip and chain", "triggers": []any{}, "start": "dr", "steps": []any{
+		step("dr", "drip", map[string]any{"batch_size": 1, "interval": "2s"}, "add"),
+		step("add", "add_to_workflow", map[string]any{"workflow_id": target.ID}, "rm"),
+		step("rm", "remove_from_workflow", map[string]any{"workflow_id": other.ID}, "self"),
+		step("self", "remove_from_workflow", map[string]any{}, ""),
+	}}, &wf)
+	var waiting, e enrollmentView
+	call(t, d, "POST", "/v1/workflows/"+other.ID+"/enrollments", map[string]any{"contact_id": contact.ID}, &waiting)
+	waitAt(t, d, waiting.ID, "w")
+	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": contact.ID}, &e)
+	waitFor(t, d, e.ID, "exited")
+	waitFor(t, d, waiting.ID, "exited")
+	saveHistory(t, d, "drip-add-remove", e.ID)
+	// The coordinator ends once nobody is queued for a minute: wait for it.
+	id := workflows.DripCoordinatorID(wf.ID, "dr")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := d.App.Temporal.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
+		t.Fatalf("drip coordinator: %v", err)
+	}
+	saveRun(t, d, "drip-coordinator", id, "")
+}
+
 func step(id, typ string, config map[string]any, next string) map[string]any {
 	return map[string]any{"id": id, "type": typ, "config": config, "next": next}
 }
@@ -155,8 +203,14 @@ func saveHistory(t *testing.T, d *Dev, name, enrollmentID string) {
 		TemporalRunID      string `json:"temporal_run_id"`
 	}
 	call(t, d, "GET", "/v1/enrollments/"+enrollmentID, nil, &full)
+	saveRun(t, d, name, full.TemporalWorkflowID, full.TemporalRunID)
+}
+
+// saveRun writes a run's history into testdata as <name>.json.
+func saveRun(t *testing.T, d *Dev, name, workflowID, runID string) {
+	t.Helper()
 	h := &historypb.History{}
-	it := d.App.Temporal.GetWorkflowHistory(context.Background(), full.TemporalWorkflowID, full.TemporalRunID, false, 0)
+	it := d.App.Temporal.GetWorkflowHistory(context.Background(), workflowID, runID, false, 0)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
