@@ -57,3 +57,15 @@ func loadHistory(t *testing.T, file string) *historypb.History {
 	}
 	return h
 }
+
+// TestFlowControlNeedsItsVersionGuard: a run recorded before time windows
+// held texts (a window closed at the time, the text sent at once) replays
+// only thanks to the changeFlowControl guard.
+func TestFlowControlNeedsItsVersionGuard(t *testing.T) {
+	file := "testdata/histories/before-flow-control-time-window.json"
+	restore := workflows.WithoutFlowControlGuard()
+	defer restore()
+	if r := (replay.Checker{}).Replay(file, loadHistory(t, file)); r.OK() {
+		t.Fatal("the history recorded before flow control replayed without its version guard: the guard proves nothing")
+	}
+}

@@ -32,7 +32,8 @@ func failRun(ctx workflow.Context, reason string) error {
 // in a wait. Runs that started before replay without either.
 const changeFlowControl = "flow-control"
 
-// flowControlVersion is read once per run, at its start.
-func flowControlVersion(ctx workflow.Context) bool {
+// flowControlVersion is read once per run, at its start (a var, so the
+// replay tests can prove the guard is needed).
+var flowControlVersion = func(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, 1) >= 1
 }
