@@ -29,7 +29,7 @@ func (a *Activities) LoadVersion(ctx context.Context, in workflows.LoadVersionIn
 	case !ok:
 		return workflows.LoadRunResult{}, refuse("step %q, where the contact waits, does not exist in version %d", in.StepID, in.Version)
 	case step.Type != in.StepType:
-		return workflows.LoadRunResult{}, refuse("step %q is a %s in version %d, not a %s", in.StepID, step.Type, in.Version, in.StepType)
+		return workflows.LoadRunResult{}, refuse("step %q is of type %s in version %d, not %s", in.StepID, step.Type, in.Version, in.StepType)
 	}
 	err = a.opts.DB.WithContext(ctx).Model(&models.Enrollment{}).Where("id = ? AND version < ?", in.Run.EnrollmentID, in.Version).
 		Update("version", in.Version).Error

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/steps"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -53,12 +53,7 @@ type EventAnswer struct {
 	Enrollments []EnrollmentAnswer `json:"enrollments"`
 }
 
-var eventTypePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
-
-const (
-	maxEventIDLen   = 255
-	maxEventTypeLen = 64
-)
+const maxEventIDLen = 255
 
 // ingestEvent records an event and fires the published triggers it
 // matches. The same id twice is one event: a repeat answers what the first
@@ -139,8 +134,8 @@ func checkEvent(in *eventInput) (time.Time, validation.Errors) {
 	switch {
 	case in.Type == nil || *in.Type == "":
 		add("type", "is required")
-	case len(*in.Type) > maxEventTypeLen || !eventTypePattern.MatchString(*in.Type):
-		add("type", fmt.Sprintf("must be snake_case (a-z, 0-9 and single underscores), at most %d characters", maxEventTypeLen))
+	case len(*in.Type) > steps.MaxEventTypeLen || !steps.EventTypePattern.MatchString(*in.Type):
+		add("type", fmt.Sprintf("must be snake_case (a-z, 0-9 and single underscores), at most %d characters", steps.MaxEventTypeLen))
 	}
 	if in.Contact == nil || (blank(in.Contact.ID) && blank(in.Contact.Email) && blank(in.Contact.Phone)) {
 		add("contact", "is required: an object with the contact's id, email or phone")

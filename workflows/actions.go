@@ -51,7 +51,7 @@ func (r *run) action(ctx workflow.Context, s *definition.Step, k steps.Action) (
 func (r *run) holdForTimeWindow(ctx workflow.Context, s *definition.Step, k steps.Kind) error {
 	w := r.def.Settings.TimeWindow
 	c, communicates := k.(steps.Communicator)
-	if w == nil || !communicates || !c.Communicates() || !r.flowControl {
+	if w == nil || !communicates || !c.Communicates() || r.flowVersion < flowTimeWindows {
 		return nil
 	}
 	rt := &runtime{r: r}

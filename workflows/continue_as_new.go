@@ -21,7 +21,7 @@ func (r *run) shouldContinueAsNew(ctx workflow.Context, executedThisRun int) boo
 
 // overHistoryBudget: the run's history passed historyBudget.
 func (r *run) overHistoryBudget(ctx workflow.Context) bool {
-	return r.flowControl && workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyBudget
+	return r.flowVersion >= flowTimeWindows && workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyBudget
 }
 
 // continueAsNew carries the cursor into a fresh run of the same enrollment,
@@ -37,4 +37,14 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 	in := r.in
 	in.Cursor = r.cursor
 	return workflow.NewContinueAsNewError(ctx, InterpretWorkflow, in)
+}
+
+// maxStepsWithoutWaiting is more steps than any definition has
+// (check.MaxSteps), so only a loop runs that many without waiting.
+const maxStepsWithoutWaiting = 1000
+
+// spinning: the run looped through maxStepsWithoutWaiting steps without a
+// real wait. It would write to the database as fast as it could, forever.
+func (r *run) spinning() bool {
+	return r.flowVersion >= flowEventsOfStepBefore && r.cursor.Unwaited > maxStepsWithoutWaiting
 }

@@ -20,7 +20,7 @@ func Interpret(ctx workflow.Context, in Input) error {
 	if r.cursor == nil {
 		r.cursor = &Cursor{Visits: map[string]int{}, Outputs: map[string]map[string]any{}}
 	}
-	r.flowControl = flowControlVersion(ctx)
+	r.flowVersion = flowControlVersion(ctx)
 	r.listen(ctx)
 	if err := r.handleMigrations(ctx); err != nil {
 		return err
@@ -55,10 +55,16 @@ func Interpret(ctx workflow.Context, in Input) error {
 		}
 		if !r.cursor.Reenter {
 			r.cursor.Visits[step.ID]++
+			r.cursor.PrevSeq, r.cursor.StepSeq = r.cursor.StepSeq, r.cursor.LastSeq
 		}
 		r.cursor.Reenter = false
 		r.cursor.Executed++
 		executedThisRun++
+		if r.cursor.Unwaited++; r.spinning() {
+			return r.finish(ctx, models.EnrollmentFailed, fmt.Sprintf("stopped at step %q after %d steps without waiting: "+
+				"a loop whose wait ends at once (a date that has passed, a condition that holds already); fix the loop and retry the enrollment",
+				step.ID, r.cursor.Unwaited-1), step.ID)
+		}
 		next, end, err := r.step(ctx, step)
 		if err != nil {
 			var intr *interruption
@@ -125,9 +131,8 @@ type run struct {
 	// migrating counts the updates still loading their version.
 	migration *pendingMigration
 	migrating int
-	// flowControl: this run started with time windows and history budgets
-	// (changeFlowControl); runs from before replay without them.
-	flowControl bool
+	// flowVersion is the changeFlowControl version this run started with.
+	flowVersion workflow.Version
 }
 
 type ending struct {

@@ -51,6 +51,7 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 		tctx, cancel := workflow.WithCancel(ctx)
 		defer cancel() // an event ended the wait first: cancel the timer
 		timer = workflow.NewTimer(tctx, d)
+		r.cursor.Unwaited = 0
 	}
 	for {
 		if moved, err := r.migrationAccepted(ctx); err != nil || moved {
@@ -85,6 +86,7 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 		if r.overHistoryBudget(ctx) {
 			return steps.WaitResult{}, &interruption{kind: interruptContinue}
 		}
+		r.cursor.Unwaited = 0
 		err := workflow.Await(ctx, func() bool {
 			return r.cursor.LastSeq > ws.Seen || r.cursor.LastSeq > r.cursor.GoalSeq || (timer != nil && timer.IsReady()) || r.migration != nil ||
 				(spec.Signal != "" && r.cursor.Releases[spec.Signal])
@@ -102,7 +104,11 @@ func (r *run) beginWait(ctx workflow.Context, s *definition.Step) *WaitState {
 	if w := r.cursor.Wait; w != nil && w.StepID == s.ID && w.Visit == visit {
 		return w
 	}
-	r.cursor.Wait = &WaitState{StepID: s.ID, Visit: visit, Started: workflow.Now(ctx), Seen: r.cursor.LastSeq}
+	seen := r.cursor.LastSeq
+	if r.flowVersion >= flowEventsOfStepBefore {
+		seen = r.cursor.PrevSeq
+	}
+	r.cursor.Wait = &WaitState{StepID: s.ID, Visit: visit, Started: workflow.Now(ctx), Seen: seen}
 	return r.cursor.Wait
 }
 

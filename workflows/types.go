@@ -57,6 +57,11 @@ type Cursor struct {
 	// checked against the goals.
 	LastSeq int `json:",omitempty"`
 	GoalSeq int `json:",omitempty"`
+	// StepSeq was LastSeq when the current step began, PrevSeq when the one
+	// before it began: a wait counts events from PrevSeq on, so a reply that
+	// came while the text before the wait was still being sent is not lost.
+	StepSeq int `json:",omitempty"`
+	PrevSeq int `json:",omitempty"`
 	// GoalsMet holds the event that met each goal step reached by a jump.
 	GoalsMet map[string]Event `json:",omitempty"`
 	// Wait is the wait in progress, kept when the run continues as new or
@@ -65,6 +70,9 @@ type Cursor struct {
 	// Reenter runs StepID again as the same visit (after a continue-as-new
 	// or a migration inside a wait), so its idempotency keys do not change.
 	Reenter bool `json:",omitempty"`
+	// Unwaited counts the steps run since the run last waited for real (a
+	// timer, a signal): a loop whose wait never waits is stopped by it.
+	Unwaited int `json:",omitempty"`
 	// Releases are the release signals received (drip), by key.
 	Releases map[string]bool `json:",omitempty"`
 }

@@ -26,14 +26,24 @@ func failRun(ctx workflow.Context, reason string) error {
 	return temporal.NewNonRetryableApplicationError(reason, "EnrollmentFailed", nil)
 }
 
-// changeFlowControl (2026-12-04): communication steps wait for
-// settings.time_window (a Resolve local activity first), and a run
-// continues as new once its history passes historyBudget, between steps or
-// in a wait. Runs that started before replay without either.
+// changeFlowControl (2026-12-04):
+//   - version 1: communication steps wait for settings.time_window (a
+//     Resolve local activity first), and a run continues as new once its
+//     history passes historyBudget, between steps or in a wait;
+//   - version 2: a wait counts the events that came during the step before
+//     it (Cursor.PrevSeq), not only those after it began; a run that runs
+//     maxStepsWithoutWaiting steps without waiting fails.
+//
+// Runs that started before replay as they ran.
 const changeFlowControl = "flow-control"
+
+const (
+	flowTimeWindows        = 1
+	flowEventsOfStepBefore = 2
+)
 
 // flowControlVersion is read once per run, at its start (a var, so the
 // replay tests can prove the guard is needed).
-var flowControlVersion = func(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, 1) >= 1
+var flowControlVersion = func(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, flowEventsOfStepBefore)
 }

@@ -3,7 +3,10 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,4 +322,85 @@ func TestLongWaitContinuesAsNewAndKeepsItsDeadline(t *testing.T) {
 	}
 	mustEqual(t, "timeout", env2.Now().UTC(), monday.Add(72*time.Hour))
 	mustEqual(t, "log", f.ran(e.ID), "w:completed,t:completed")
+}
+
+// A reply that comes while the step before the wait still runs (here a
+// webhook retried after 10s) ends the wait at once; an event from before
+// that step (during the first delay) does not count.
+func TestEventWaitCountsEventsFromTheStepBeforeIt(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	f := newFixture(t, contacts.Input{FirstName: ptr("Hal")})
+	_, e := f.publish(`{"name": "fast reply", "triggers": [], "start": "d", "steps": [
+		{"id": "d", "type": "wait", "config": {"mode": "delay", "duration": "1h"}, "next": "h"},
+		{"id": "h", "type": "webhook", "config": {"url": "` + srv.URL + `"}, "retry": {"initial_interval": "10s"}, "next": "w"},
+		{"id": "w", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "1d"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["replied"]}}]}`)
+	env := f.envAt(monday)
+	signalAt(env, 30*time.Minute, workflows.Event{ID: "early", Type: "customer_replied", Data: map[string]any{"body": "too early"}})
+	signalAt(env, time.Hour+5*time.Second, workflows.Event{ID: "fast", Type: "customer_replied", Data: map[string]any{"body": "fast"}})
+	f.run(env, e, nil)
+	if got := env.Now().UTC(); got.After(monday.Add(time.Hour + time.Minute)) {
+		t.Errorf("the wait ended at %v, want right after the webhook (about %v)", got, monday.Add(time.Hour+10*time.Second))
+	}
+	mustEqual(t, "reply", f.row(e.ID, "w").Output["event"].(map[string]any)["body"], any("fast"))
+}
+
+// runAcross runs an enrollment to its end across continue-as-new, as the
+// server would, and returns the last run's error.
+func (f *fixture) runAcross(e *models.Enrollment, start time.Time) (runs int, err error) {
+	in := input(e)
+	for {
+		runs++
+		env := f.envAt(start)
+		env.ExecuteWorkflow(workflows.InterpretWorkflow, in)
+		var can *workflow.ContinueAsNewError
+		if err := env.GetWorkflowError(); !errors.As(err, &can) {
+			return runs, err
+		}
+		start = env.Now()
+		in = workflows.Input{}
+		if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &in); err != nil {
+			return runs, err
+		}
+	}
+}
+
+// A loop whose wait never waits (the date is empty, so it has "passed") is
+// stopped with a reason instead of spinning through the database forever.
+func TestLoopWhoseWaitNeverWaitsIsStopped(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ivy")})
+	_, e := f.publish(`{"name": "spin", "triggers": [], "start": "a", "steps": [
+		{"id": "a", "type": "add_tag", "config": {"tags": ["x"]}, "next": "w"},
+		{"id": "w", "type": "wait", "config": {"mode": "until", "at": "{{contact.custom.next_call}}"}, "next": "g"},
+		{"id": "g", "type": "goto", "config": {"step": "a"}}]}`)
+	runs, err := f.runAcross(e, monday)
+	if err == nil || !strings.Contains(err.Error(), "without waiting") {
+		t.Fatalf("after %d runs: error %v, want the loop stopped", runs, err)
+	}
+	got := f.enrollment(e.ID)
+	if got.Status != models.EnrollmentFailed || !strings.Contains(got.ExitReason, "1000 steps without waiting") {
+		t.Errorf("enrollment = %s %q", got.Status, got.ExitReason)
+	}
+}
+
+// A loop that waits for real is never stopped, however long it runs.
+func TestLoopThatWaitsIsNotStopped(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Jo")})
+	_, e := f.publish(`{"name": "tick", "triggers": [], "start": "n", "steps": [
+		{"id": "n", "type": "math", "config": {"operation": "add", "left": "{{contact.custom.n | default: 0}}", "right": "1", "target": "custom.n"}, "next": "c"},
+		{"id": "c", "type": "if_else", "config": {"branches": [{"name": "done", "when": {"field": "contact.custom.n", "op": "gte", "value": 400}, "next": "e"}], "else": "w"}},
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "1h"}, "next": "n"},
+		{"id": "e", "type": "end"}]}`)
+	if _, err := f.runAcross(e, monday); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "status", f.enrollment(e.ID).Status, models.EnrollmentCompleted)
 }

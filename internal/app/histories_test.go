@@ -23,7 +23,9 @@ import (
 //	CRMFLOW_RECORD_HISTORIES=flow go test -run TestRecordHistories ./internal/app/
 //
 // A history recorded by older code stands for the runs that code left in
-// flight: record new scenarios beside it, never over it.
+// flight: record new scenarios beside it, never over it. Names end in the
+// changeFlowControl version they were recorded at (recordedAt): raise it
+// with the version, so a new recording never replaces an old one.
 func TestRecordHistories(t *testing.T) {
 	want := os.Getenv("CRMFLOW_RECORD_HISTORIES")
 	if want == "" {
@@ -142,7 +144,7 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 	waitAt(t, d, e.ID, "j1")
 	event("rec-invoice", "invoice_paid", map[string]any{"status": "paid", "amount": 10, "currency": "usd"}) // jumps from the 1h wait to g2
 	waitFor(t, d, e.ID, "completed")
-	saveHistory(t, d, "flow-every-mode", e.ID)
+	saveHistory(t, d, "flow-every-mode"+recordedAt, e.ID)
 }
 
 // recordDripAndChain records a run through a drip step, add_to_workflow and
@@ -180,7 +182,7 @@ func recordDripAndChain(t *testing.T, d *Dev) {
 	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": contact.ID}, &e)
 	waitFor(t, d, e.ID, "exited")
 	waitFor(t, d, waiting.ID, "exited")
-	saveHistory(t, d, "drip-add-remove", e.ID)
+	saveHistory(t, d, "drip-add-remove"+recordedAt, e.ID)
 	// The coordinator ends once nobody is queued for a minute: wait for it.
 	id := workflows.DripCoordinatorID(wf.ID, "dr")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -188,8 +190,12 @@ func recordDripAndChain(t *testing.T, d *Dev) {
 	if err := d.App.Temporal.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
 		t.Fatalf("drip coordinator: %v", err)
 	}
-	saveRun(t, d, "drip-coordinator", id, "")
+	saveRun(t, d, "drip-coordinator"+recordedAt, id, "")
 }
+
+// recordedAt names the interpreter version of new recordings (see
+// workflows/versioning.go, changeFlowControl).
+const recordedAt = "-flow-v2"
 
 func step(id, typ string, config map[string]any, next string) map[string]any {
 	return map[string]any{"id": id, "type": typ, "config": config, "next": next}

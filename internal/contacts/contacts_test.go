@@ -92,6 +92,11 @@ func TestBadInputNamesEachField(t *testing.T) {
 	if n != 0 {
 		t.Errorf("a contact was saved despite the faults")
 	}
+	// "Local" loads in Go, but it is the machine's zone, not the contact's.
+	_, err = s.Create(context.Background(), acct, Input{FirstName: ptr("Ada"), Timezone: ptr("Local")})
+	if !errors.As(err, &errs) || errs[0].Path != "timezone" {
+		t.Errorf("timezone Local: err = %v, want a fault at timezone", err)
+	}
 }
 
 func TestTagsRaiseEventsOnlyForChanges(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/calendar"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -65,7 +66,7 @@ func (in Input) apply(c *models.Contact, region string) validation.Errors {
 	if in.Timezone != nil {
 		tz := strings.TrimSpace(*in.Timezone)
 		if tz != "" {
-			if _, err := time.LoadLocation(tz); err != nil {
+			if !calendar.Known(tz) {
 				p.Add("timezone", "unknown timezone %q: use an IANA name such as Europe/Paris", tz)
 			}
 		}

@@ -1,7 +1,6 @@
 package replay_test
 
 import (
-	"cmp"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,8 +68,8 @@ func TestNondeterminismIsReportedNearItsStep(t *testing.T) {
 }
 
 func TestAChangeInTheFirstTaskIsReportedAtTheStartStep(t *testing.T) {
-	// The start step of each recorded workflow that does not start at s1.
-	starts := map[string]string{"drip-add-remove.json": "dr", "flow-every-mode.json": "d1"}
+	// The start step of the recorded workflows that do not start at s1.
+	starts := map[string]string{"drip-add-remove": "dr", "flow-every-mode": "d1"}
 	for _, f := range recorded(t) {
 		h, err := replay.File(f)
 		if err != nil {
@@ -82,7 +81,12 @@ func TestAChangeInTheFirstTaskIsReportedAtTheStartStep(t *testing.T) {
 		changed := func(ctx workflow.Context, in workflows.Input) error {
 			return workflow.Sleep(ctx, time.Second) // different commands from the first task on
 		}
-		want := cmp.Or(starts[filepath.Base(f)], "s1")
+		want := "s1"
+		for prefix, start := range starts {
+			if strings.HasPrefix(filepath.Base(f), prefix) {
+				want = start
+			}
+		}
 		r := replay.Checker{Workflow: changed}.Replay(f, h)
 		if r.OK() || r.Step.ID != want {
 			t.Errorf("%s: got %q, want FAILED near step %s", f, r, want)

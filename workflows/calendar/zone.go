@@ -63,3 +63,10 @@ func orUTC(loc *time.Location) *time.Location {
 	}
 	return loc
 }
+
+// Known reports whether name is an IANA zone a workflow or contact may name
+// ("Local", the machine's own zone, is not one).
+func Known(name string) bool {
+	_, ok := load(name)
+	return ok
+}

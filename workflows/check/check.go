@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/crmflow/crmflow/workflows/calendar"
 	"github.com/crmflow/crmflow/workflows/condition"
@@ -107,7 +106,7 @@ func settings(p *validation.Problems, s *definition.Settings) {
 	switch s.Timezone {
 	case "", "account", "contact":
 	default:
-		if _, err := time.LoadLocation(s.Timezone); err != nil {
+		if !calendar.Known(s.Timezone) {
 			p.Add("timezone", "unknown timezone %q: use account, contact or an IANA name such as America/New_York", s.Timezone)
 		}
 	}

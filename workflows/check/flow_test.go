@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -47,7 +48,7 @@ func TestFlowStepFaultsAreNamedByPath(t *testing.T) {
 		{"appointment bad offset", flow(`{"id":"a","type":"wait","config":{"mode":"appointment","offset":"a day before"}}`), "steps[0].config.offset", "before the start"},
 		{"appointment dangling on_cancel", flow(`{"id":"a","type":"wait","config":{"mode":"appointment","on_cancel":"zz"}}`), "steps[0].config.on_cancel", `"zz"`},
 		{"event none", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[]}}`), "steps[0].config.events", "at least one event"},
-		{"event unknown type", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[{"type":"moon_rises"}]}}`), "steps[0].config.events[0].type", "unknown event type"},
+		{"event unknown type", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[{"type":"Moon Rises"}]}}`), "steps[0].config.events[0].type", "is not an event type"},
 		{"event bad filter", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[{"type":"email_event","filters":{"field":"event.event","op":"resembles","value":"x"}}]}}`), "steps[0].config.events[0].filters.op", ""},
 		{"event unknown matcher field", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[{"type":"email_event","filter":{}}]}}`), "steps[0].config.events[0].filter", "unknown field"},
 		{"on_timeout without timeout", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[{"type":"customer_replied"}],"on_timeout":"a"}}`), "steps[0].config.on_timeout", "needs a timeout"},
@@ -61,6 +62,8 @@ func TestFlowStepFaultsAreNamedByPath(t *testing.T) {
 		{"goal timeout without wait", flow(`{"id":"a","type":"goal","config":{"events":[{"type":"payment_received"}],"timeout":"1d"}}`), "steps[0].config.timeout", "only read when if_unmet is wait"},
 		{"drip batch", flow(`{"id":"a","type":"drip","config":{"batch_size":0,"interval":"1h"}}`), "steps[0].config.batch_size", "between 1 and"},
 		{"drip interval", flow(`{"id":"a","type":"drip","config":{"batch_size":5}}`), "steps[0].config.interval", "required"},
+		{"machine zone", `{"name":"x","settings":{"timezone":"Local"},"start":"a","steps":[{"id":"a","type":"end"}]}`, "settings.timezone", "unknown timezone"},
+		{"loop through a literal until", flow(`{"id":"a","type":"add_tag","config":{"tags":["x"]},"next":"w"},{"id":"w","type":"wait","config":{"mode":"until","at":"2020-01-01"},"next":"g"},{"id":"g","type":"goto","config":{"step":"a"}}`), "steps[2].config.step", "no wait"},
 		{"loop through a goal that never waits", flow(`{"id":"a","type":"add_tag","config":{"tags":["x"]},"next":"g"},{"id":"g","type":"goal","config":{"events":[{"type":"payment_received"}],"if_unmet":"continue"},"next":"b"},{"id":"b","type":"goto","config":{"step":"a"}}`), "steps[2].config.step", "no wait"},
 	}
 	for _, c := range cases {
@@ -69,5 +72,20 @@ func TestFlowStepFaultsAreNamedByPath(t *testing.T) {
 		if !ok || !strings.Contains(msg, c.want) {
 			t.Errorf("%s: want a fault at %s containing %q; got %v", c.name, c.path, c.want, f)
 		}
+	}
+}
+
+func TestAWorkflowHasAtMostMaxSteps(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i <= MaxSteps; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"s%d","type":"add_tag","config":{"tags":["t"]},"next":"s%d"}`, i, i+1)
+	}
+	b.WriteString(`,{"id":"s` + fmt.Sprint(MaxSteps+1) + `","type":"end"}`)
+	def := `{"name":"x","start":"s0","steps":[` + b.String() + `]}`
+	if f := faults(t, def); !strings.Contains(f["steps"], "at most 500 steps") {
+		t.Errorf("faults = %v", f["steps"])
 	}
 }

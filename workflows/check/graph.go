@@ -9,6 +9,10 @@ import (
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
+// MaxSteps bounds a definition; the interpreter stops a run that executes
+// more than twice as many steps without waiting (a loop whose wait never waits).
+const MaxSteps = 500
+
 // edge is one way out of a step, with the path that names it.
 type edge struct {
 	path string
@@ -55,6 +59,9 @@ func graph(p *validation.Problems, def *definition.Definition) {
 	if len(def.Steps) == 0 {
 		p.Add("steps", "at least one step is required")
 		return
+	}
+	if len(def.Steps) > MaxSteps {
+		p.Add("steps", "a workflow has at most %d steps, not %d: split it with add_to_workflow", MaxSteps, len(def.Steps))
 	}
 	if def.Start == "" {
 		return

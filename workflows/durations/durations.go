@@ -3,6 +3,7 @@ package durations
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"time"
@@ -32,7 +33,11 @@ func Parse(s string) (time.Duration, error) {
 			"ms": time.Millisecond, "s": time.Second, "m": time.Minute, "h": time.Hour,
 			"d": 24 * time.Hour, "w": 7 * 24 * time.Hour,
 		}[rest[loc[4]:loc[5]]]
-		total += time.Duration(n * float64(unit))
+		part := n * float64(unit)
+		if part+float64(total) > math.MaxInt64 {
+			return 0, fmt.Errorf("%q is too long a duration", s)
+		}
+		total += time.Duration(part)
 		rest = rest[loc[1]:]
 	}
 	return total, nil

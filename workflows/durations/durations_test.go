@@ -15,7 +15,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "soon", "3", "d3", "3 d", "-1d", "3x"} {
+	for _, bad := range []string{"", "soon", "3", "d3", "3 d", "-1d", "3x", "99999999d", "9999999999999h"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) accepted", bad)
 		}

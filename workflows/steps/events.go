@@ -2,6 +2,8 @@ package steps
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/crmflow/crmflow/workflows/condition"
@@ -35,9 +37,16 @@ func (m EventMatcher) MatchesType(ev Event) bool {
 	return m.Type == AnyEvent || m.Type == ev.Type
 }
 
-// WaitableEvents are the event types a wait or goal may name: what reaches
-// a running enrollment as a signal.
-var WaitableEvents = map[string]bool{
+// EventTypePattern is what an event type looks like, the product's own or
+// one of the caller's, posted to POST /v1/events (at most MaxEventTypeLen).
+var EventTypePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// MaxEventTypeLen bounds an event type.
+const MaxEventTypeLen = 64
+
+// KnownEvents are the event types the product raises itself; a wait or a
+// goal may also name a type of the caller's own (EventTypePattern).
+var KnownEvents = map[string]bool{
 	"contact_created": true, "contact_changed": true, "contact_tag_added": true, "contact_tag_removed": true,
 	"contact_dnd_changed": true, "note_added": true, "task_added": true, "task_completed": true,
 	"form_submitted": true, "survey_submitted": true, "appointment_booked": true, "appointment_status_changed": true,
@@ -57,8 +66,9 @@ func validateMatchers(p *validation.Problems, path string, ms []EventMatcher) {
 		switch {
 		case m.Type == "":
 			ep.Add("type", "is required (an event type such as customer_replied or trigger_link_clicked)")
-		case !WaitableEvents[m.Type]:
-			ep.Add("type", "unknown event type %q", m.Type)
+		case !KnownEvents[m.Type] && (len(m.Type) > MaxEventTypeLen || !EventTypePattern.MatchString(m.Type)):
+			ep.Add("type", "%q is not an event type: name one crmflow raises (%s) or one of your own posted to /v1/events (lowercase letters, digits and _)",
+				m.Type, strings.Join(sortedKeys(KnownEvents), ", "))
 		}
 		if m.Filters != nil {
 			condition.Validate(ep.At("filters"), m.Filters)

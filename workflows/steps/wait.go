@@ -11,6 +11,7 @@ import (
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/durations"
+	"github.com/crmflow/crmflow/workflows/template"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -63,8 +64,16 @@ type wait struct{}
 
 func (wait) Type() string { return "wait" }
 
-// Waits marks this kind as one that lets time pass, which makes a goto loop through it safe.
-func (wait) Waits(*definition.Step) bool { return true }
+// Waits marks this kind as one that lets time pass, which makes a goto loop
+// through it safe: every mode but until at a literal time, which has passed
+// once the loop comes round again.
+func (wait) Waits(s *definition.Step) bool {
+	var c waitConfig
+	if mustDecode(s.Config, &c) != nil {
+		return false
+	}
+	return c.Mode != "until" || template.IsTemplate(c.At)
+}
 
 func (wait) Validate(p *validation.Problems, s *definition.Step) {
 	var c waitConfig

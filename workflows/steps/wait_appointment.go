@@ -84,9 +84,13 @@ func (appointmentMode) run(ctx workflow.Context, rt Runtime, s *definition.Step,
 func cancelled(s *definition.Step, c *waitConfig, a *Appointment) Outcome {
 	out := map[string]any{"cancelled": true}
 	reason := "the appointment was cancelled"
-	if a == nil || !a.Found {
+	switch {
+	case a == nil || a.ID == "":
+		reason = "there is no appointment to wait for (the enrollment's event has no appointment_id)"
+	case !a.Found:
 		reason = "the appointment no longer exists"
-	} else {
+		out["appointment_id"] = a.ID
+	default:
 		out["appointment_id"] = a.ID
 	}
 	out["reason"] = reason

@@ -48,7 +48,7 @@ func (delayMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *wa
 	if d < 0 || d > maxWait {
 		return Outcome{}, fail("config.duration: %q is not between 0 and 5 years", text)
 	}
-	if _, err := rt.Wait(ctx, s, WaitSpec{Until: rt.WaitStarted(ctx, s).Add(d)}); err != nil {
+	if _, err := rt.Wait(ctx, s, WaitSpec{Until: rt.WaitStarted(ctx, s).Add(d), Reason: "a delay of " + text}); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{Next: s.Next, Output: map[string]any{"waited": text}}, nil

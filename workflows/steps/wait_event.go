@@ -1,6 +1,8 @@
 package steps
 
 import (
+	"strings"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmflow/crmflow/workflows/definition"
@@ -28,7 +30,11 @@ func (eventMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *wa
 	if err != nil {
 		return Outcome{}, err
 	}
-	w, err := rt.Wait(ctx, s, WaitSpec{Until: until, Events: c.Events})
+	types := make([]string, len(c.Events))
+	for i, m := range c.Events {
+		types[i] = m.Type
+	}
+	w, err := rt.Wait(ctx, s, WaitSpec{Until: until, Events: c.Events, Reason: "an event: " + strings.Join(types, " or ")})
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -70,7 +70,7 @@ func (untilMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *wa
 		}
 	}
 	if at.After(now) {
-		if _, err := rt.Wait(ctx, s, WaitSpec{Until: at}); err != nil {
+		if _, err := rt.Wait(ctx, s, WaitSpec{Until: at, Reason: "until " + at.In(loc).Format("2006-01-02 15:04 MST")}); err != nil {
 			return Outcome{}, err
 		}
 		return Outcome{Next: s.Next, Output: map[string]any{"until": at.UTC().Format(time.RFC3339), "passed": false}}, nil
