@@ -1,14 +1,53 @@
 package devserver
 
 import (
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/server/chasm/lib/activity"
 	"go.temporal.io/server/common/dynamicconfig"
 )
 
-// dynamicConfig returns the server's dynamic config: what the Temporal CLI
-// dev server (v1.9.1) sets, plus our latency settings. It is a StaticClient,
+// devConfig is the server's dynamic config: the static settings below, and
+// one switch. The CLI reads search attributes from the database on every
+// use, so ones added at run time are usable at once; but that read made
+// every workflow.GetVersion (which upserts TemporalChangeVersion) cost a
+// database query, and the interpreter ran at a quarter of its speed. So the
+// forced read is on only for a while after Start added attributes to an
+// existing data folder, until every cached copy has expired.
+type devConfig struct {
+	static  dynamicconfig.StaticClient
+	forceSA atomic.Bool
+}
+
+// Constant slices: the server caches conversions by slice.
+var (
+	forceOn  = []dynamicconfig.ConstrainedValue{{Value: true}}
+	forceOff = []dynamicconfig.ConstrainedValue{{Value: false}}
+)
+
+// searchAttributeCacheTTL is the server's own (searchattribute.cacheRefreshInterval), plus a margin.
+const searchAttributeCacheTTL = 65 * time.Second
+
+func (c *devConfig) GetValue(key dynamicconfig.Key) []dynamicconfig.ConstrainedValue {
+	if key == dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key() {
+		if c.forceSA.Load() {
+			return forceOn
+		}
+		return forceOff
+	}
+	return c.static.GetValue(key)
+}
+
+// refreshSearchAttributesForAWhile turns the forced read on until cached
+// search attributes from before an addition have expired.
+func (c *devConfig) refreshSearchAttributesForAWhile() {
+	c.forceSA.Store(true)
+	time.AfterFunc(searchAttributeCacheTTL, func() { c.forceSA.Store(false) })
+}
+
+// dynamicConfig returns the static settings: what the Temporal CLI dev
+// server (v1.9.1) sets, plus our latency settings. It is a StaticClient,
 // which must never be mutated after the server gets it.
 func dynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
@@ -20,14 +59,11 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// Visibility (list/count) calls per namespace: the default of 10 per
 		// second is easily hit by the Web UI plus tests polling a list.
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-		// Read search attributes from the database on every use, so ones
-		// added at run time are usable at once (no cache propagation wait).
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
-		// Same for Nexus endpoints.
+		// Nexus endpoints are read from the database on every use (the
+		// CLI's choice; crmflow defines none).
 		dynamicconfig.ForceNexusEndpointRefreshOnRead.Key(): true,
-		// With the search attribute cache bypassed the services query the
-		// database more; raise their persistence rate limits (the CLI keeps
-		// the default ratio between the two).
+		// Persistence rate limits as the CLI raises them (it keeps the
+		// default ratio between the two).
 		dynamicconfig.FrontendPersistenceMaxQPS.Key(): 10000,
 		dynamicconfig.HistoryPersistenceMaxQPS.Key():  45000,
 		// CHASM and standalone activities: the CLI turns these on; in server

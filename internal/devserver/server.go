@@ -95,6 +95,7 @@ type Server struct {
 	uiURL     string
 	namespace string
 	logLevel  *slog.LevelVar // minimum level of server logs
+	config    *devConfig
 
 	uiHTTP     *http.Server     // the UI when we serve it ourselves (normal case)
 	uiFallback *uiserver.Server // the UI when ui-server started itself (see startUI)
@@ -151,6 +152,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		frontend:  net.JoinHostPort(dialHost(opts.IP), strconv.Itoa(p.frontend)),
 		namespace: opts.Namespace,
 		logLevel:  new(slog.LevelVar),
+		config:    &devConfig{static: dynamicConfig()},
 	}
 	s.logLevel.Set(slog.LevelWarn)
 	if err := s.startTemporal(opts, p, sqlConf); err != nil {
@@ -390,7 +392,7 @@ func (s *Server) startTemporal(opts Options, p ports, sqlConf *config.SQL) error
 			primitives.WorkerService:   static.SingleLocalHost(addr(p.worker)),
 		}),
 		temporal.WithLogger(newServerLogger(opts.Logger, s.logLevel)),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(s.config),
 	)
 	if err != nil {
 		return fmt.Errorf("building temporal server: %w", err)
@@ -466,6 +468,7 @@ func (s *Server) ensureSearchAttributes(ctx context.Context, want map[string]enu
 	if len(missing) == 0 {
 		return nil
 	}
+	s.config.refreshSearchAttributesForAWhile() // caches loaded before the addition lack them
 	if _, err := op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
 		Namespace:        s.namespace,
 		SearchAttributes: missing,

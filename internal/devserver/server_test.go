@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"go.temporal.io/server/common/dynamicconfig"
 )
 
 // Generous bounds: they only cap how long a broken test hangs; passing runs
@@ -457,4 +458,21 @@ func (w *testWriter) close() {
 	w.mu.Lock()
 	w.done = true
 	w.mu.Unlock()
+}
+
+// The forced search-attribute read is off (it made every GetVersion cost a
+// database query) unless Start just added attributes to an existing folder.
+func TestSearchAttributeReadIsForcedOnlyAfterAnAddition(t *testing.T) {
+	c := &devConfig{static: dynamicConfig()}
+	key := dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key()
+	if v := c.GetValue(key); len(v) != 1 || v[0].Value != false {
+		t.Fatalf("forced read by default: %v", v)
+	}
+	c.refreshSearchAttributesForAWhile()
+	if v := c.GetValue(key); len(v) != 1 || v[0].Value != true {
+		t.Fatalf("forced read after an addition: %v", v)
+	}
+	if got := c.GetValue(dynamicconfig.TimerProcessorMaxTimeShift.Key()); len(got) != 1 {
+		t.Errorf("static settings are not served: %v", got)
+	}
 }
