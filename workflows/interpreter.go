@@ -131,6 +131,8 @@ type run struct {
 	// migrating counts the updates still loading their version.
 	migration *pendingMigration
 	migrating int
+	// waiting: the run is blocked in a wait, where a move can interrupt it.
+	waiting bool
 	// flowVersion is the changeFlowControl version this run started with.
 	flowVersion workflow.Version
 }

@@ -87,10 +87,12 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 			return steps.WaitResult{}, &interruption{kind: interruptContinue}
 		}
 		r.cursor.Unwaited = 0
+		r.waiting = true // a move is accepted only now (handleMigrations)
 		err := workflow.Await(ctx, func() bool {
 			return r.cursor.LastSeq > ws.Seen || r.cursor.LastSeq > r.cursor.GoalSeq || (timer != nil && timer.IsReady()) || r.migration != nil ||
 				(spec.Signal != "" && r.cursor.Releases[spec.Signal])
 		})
+		r.waiting = false
 		if err != nil {
 			return steps.WaitResult{}, err
 		}
