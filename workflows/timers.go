@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -65,6 +66,12 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 		}
 		for _, ev := range r.eventsAfter(ws.Seen) {
 			ws.Seen = ev.Seq
+			if r.flowVersion >= flowEventsLookedAt {
+				if r.looked(ev.Seq) {
+					continue // a wait before this one had it
+				}
+				r.lookAt(ev, spec.Events)
+			}
 			i, err := r.firstMatching(ctx, s, ev, spec.Events)
 			if err != nil {
 				return steps.WaitResult{}, err
@@ -112,6 +119,22 @@ func (r *run) beginWait(ctx workflow.Context, s *definition.Step) *WaitState {
 	}
 	r.cursor.Wait = &WaitState{StepID: s.ID, Visit: visit, Started: workflow.Now(ctx), Seen: seen}
 	return r.cursor.Wait
+}
+
+// looked: a wait looked at event seq already (Cursor.Looked).
+func (r *run) looked(seq int) bool {
+	return slices.Contains(r.cursor.Looked, seq)
+}
+
+// lookAt notes that the wait looks at ev, if it is of a type the wait
+// waits for, forgetting the events no longer kept.
+func (r *run) lookAt(ev Event, ms []steps.EventMatcher) {
+	if !slices.ContainsFunc(ms, func(m steps.EventMatcher) bool { return m.MatchesType(ev) }) {
+		return
+	}
+	oldest := r.cursor.Events[0].Seq
+	r.cursor.Looked = slices.DeleteFunc(r.cursor.Looked, func(seq int) bool { return seq < oldest })
+	r.cursor.Looked = append(r.cursor.Looked, ev.Seq)
 }
 
 // WaitStarted is steps.Runtime.WaitStarted.

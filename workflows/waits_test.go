@@ -404,3 +404,44 @@ func TestLoopThatWaitsIsNotStopped(t *testing.T) {
 	}
 	mustEqual(t, "status", f.enrollment(e.ID).Status, models.EnrollmentCompleted)
 }
+
+// Two event waits in a row: the reply that ended the first (and the one it
+// turned down before) belong to it; the second waits for a reply of its own.
+func TestEventWaitDoesNotCountEventsTheWaitBeforeItLookedAt(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Kim")})
+	_, e := f.publish(`{"name": "two replies", "triggers": [], "start": "w1", "steps": [
+		{"id": "w1", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied",
+			"filters": {"field": "event.body", "op": "contains", "value": "yes"}}], "timeout": "1d"}, "next": "w2"},
+		{"id": "w2", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "1d", "on_timeout": "late"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["answered"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+	env := f.envAt(monday)
+	signalAt(env, time.Hour, workflows.Event{ID: "no", Type: "customer_replied", Data: map[string]any{"body": "no"}})
+	signalAt(env, 2*time.Hour, workflows.Event{ID: "yes", Type: "customer_replied", Data: map[string]any{"body": "yes"}})
+	signalAt(env, 5*time.Hour, workflows.Event{ID: "more", Type: "customer_replied", Data: map[string]any{"body": "and more"}})
+	f.run(env, e, nil)
+	mustEqual(t, "end", env.Now().UTC(), monday.Add(5*time.Hour))
+	mustEqual(t, "log", f.ran(e.ID), "w1:completed,w2:completed,t:completed")
+	if r := f.row(e.ID, "w2"); r != nil {
+		mustEqual(t, "second reply", r.Output["event"].(map[string]any)["body"], any("and more"))
+	}
+}
+
+// The events of other types that came during the wait before still count
+// (they came since the step before the wait began): only the ones that wait
+// looked at were its own.
+func TestEventWaitCountsOtherEventsThatCameDuringTheWaitBeforeIt(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Max")})
+	_, e := f.publish(`{"name": "reply then click", "triggers": [], "start": "w1", "steps": [
+		{"id": "w1", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied",
+			"filters": {"field": "event.body", "op": "contains", "value": "yes"}}], "timeout": "1d"}, "next": "w2"},
+		{"id": "w2", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}, {"type": "trigger_link_clicked"}], "timeout": "1d"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["done"]}}]}`)
+	env := f.envAt(monday)
+	signalAt(env, time.Hour, workflows.Event{ID: "no", Type: "customer_replied", Data: map[string]any{"body": "no"}})
+	signalAt(env, 90*time.Minute, workflows.Event{ID: "click", Type: "trigger_link_clicked", Data: map[string]any{"link_id": "l1"}})
+	signalAt(env, 2*time.Hour, workflows.Event{ID: "yes", Type: "customer_replied", Data: map[string]any{"body": "yes"}})
+	f.run(env, e, nil)
+	mustEqual(t, "end", env.Now().UTC(), monday.Add(2*time.Hour))
+	mustEqual(t, "w2 ended by", f.row(e.ID, "w2").Output["event_type"], any("trigger_link_clicked"))
+}
