@@ -241,3 +241,28 @@ func TestMigrationWhileAHeldTextIsSentIsRefused(t *testing.T) {
 		t.Errorf("tags = %q, want v1", tags)
 	}
 }
+
+// TestMigrationWhileAWaitHoldsForItsResumeWindowKeepsItsEvent: the reply
+// ended the wait outside the resume window; moved while it holds, the run
+// goes on as replied in the new version, not by the wait's timeout.
+func TestMigrationWhileAWaitHoldsForItsResumeWindowKeepsItsEvent(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Oz")})
+	def := func(tag string) string {
+		return `{"name": "w", "settings": {"timezone": "UTC"}, "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "1d", "on_timeout": "late",
+			"resume_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["` + tag + `"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`
+	}
+	wf, e := f.publish(def("replied-v1"))
+	v2 := f.republish(wf, def("replied-v2"))
+	env := f.envAt(monday)                                                         // 12:00 UTC
+	signalAt(env, 6*time.Hour, workflows.Event{ID: "r", Type: "customer_replied"}) // 18:00: held until 09:00
+	m := migrateAt(env, 8*time.Hour, v2)
+	f.run(env, e, nil)
+	if !m.done || m.err != nil || m.rejected != nil {
+		t.Fatalf("migration: %+v", m)
+	}
+	mustEqual(t, "resumed at", env.Now().UTC(), monday.Add(21*time.Hour))
+	mustEqual(t, "tags", f.tags(), "replied-v2")
+}

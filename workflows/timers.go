@@ -33,6 +33,12 @@ func (i *interruption) Error() string { return "wait interrupted: " + i.kind }
 func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.WaitSpec) (steps.WaitResult, error) {
 	r := rt.r
 	ws := r.beginWait(ctx, s)
+	resumed := r.resumed
+	r.resumed = false
+	if resumed && ws.Event != nil && len(spec.Events) > 0 && r.flowVersion >= flowWaitKeepsItsEvent {
+		ev := *ws.Event // the event that ended this wait before the run left it
+		return steps.WaitResult{Event: &ev}, nil
+	}
 	in := RecordStepInput{Status: models.StepWaiting}
 	if !spec.Until.IsZero() {
 		in.Until = &spec.Until
@@ -77,6 +83,9 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 				return steps.WaitResult{}, err
 			}
 			if i >= 0 {
+				if r.flowVersion >= flowWaitKeepsItsEvent {
+					ws.Event = &ev
+				}
 				return steps.WaitResult{Event: &ev}, nil
 			}
 		}

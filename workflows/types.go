@@ -90,6 +90,9 @@ type WaitState struct {
 	Seen    int
 	// Joined: this visit is queued with its drip coordinator already.
 	Joined bool `json:",omitempty"`
+	// Event ended the wait: a visit run again (it held for its resume
+	// window when it continued as new or moved version) ends with it again.
+	Event *Event `json:",omitempty"`
 }
 
 // RunRef identifies the enrollment (in the run's input, flattened, and in

@@ -36,7 +36,9 @@ func failRun(ctx workflow.Context, reason string) error {
 //   - version 3 (2026-12-05): a wait does not count the events that a wait
 //     before it looked at, being of a type it waited for (Cursor.Looked):
 //     the reply that ended that wait, or one it turned down, no longer ends
-//     the next one too.
+//     the next one too; a wait run again as the same visit (it held for
+//     its resume window when the run continued as new or moved version)
+//     ends with the event that ended it (WaitState.Event), not by timeout.
 //
 // Runs that started before replay as they ran.
 const changeFlowControl = "flow-control"
@@ -45,6 +47,7 @@ const (
 	flowTimeWindows        = 1
 	flowEventsOfStepBefore = 2
 	flowEventsLookedAt     = 3
+	flowWaitKeepsItsEvent  = 3
 )
 
 // flowControlVersion is read once per run, at its start (a var, so the

@@ -445,3 +445,38 @@ func TestEventWaitCountsOtherEventsThatCameDuringTheWaitBeforeIt(t *testing.T) {
 	mustEqual(t, "end", env.Now().UTC(), monday.Add(2*time.Hour))
 	mustEqual(t, "w2 ended by", f.row(e.ID, "w2").Output["event_type"], any("trigger_link_clicked"))
 }
+
+// A reply outside the resume window ends the event wait; the run holds
+// until the window opens. If it continues as new while it holds (or moves
+// version), it still goes on as replied: the reply is not lost.
+func TestEventWaitHeldForItsResumeWindowKeepsItsEventAcrossContinueAsNew(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ned")})
+	_, e := f.publish(`{"name": "w", "settings": {"timezone": "UTC"}, "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "1d", "on_timeout": "late",
+			"resume_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["replied"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+	env := f.envAt(monday)                                                                                              // 12:00 UTC
+	signalAt(env, 6*time.Hour, workflows.Event{ID: "r", Type: "customer_replied", Data: map[string]any{"body": "yes"}}) // 18:00: held until 09:00
+	env.RegisterDelayedCallback(func() {
+		env.SetCurrentHistoryLength(5000)
+		env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "x", Type: "contact_changed"})
+	}, 8*time.Hour)
+	env.ExecuteWorkflow(workflows.InterpretWorkflow, input(e))
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow error = %v, want a continue-as-new", err)
+	}
+	var next workflows.Input
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	env2 := f.envAt(monday.Add(8 * time.Hour))
+	env2.ExecuteWorkflow(workflows.InterpretWorkflow, next)
+	if err := env2.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "resumed at", env2.Now().UTC(), monday.Add(21*time.Hour)) // Tuesday 09:00
+	mustEqual(t, "tags", f.tags(), "replied")
+	mustEqual(t, "w's event", f.row(e.ID, "w").Output["event_type"], any("customer_replied"))
+}
