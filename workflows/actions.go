@@ -130,6 +130,9 @@ func retryPolicy(s *definition.Step) *temporal.RetryPolicy {
 			p.BackoffCoefficient = rp.Backoff
 		}
 	}
+	// Temporal refuses a maximum below the initial interval (the server
+	// fails the workflow task, again and again): a longer one is the cap.
+	p.MaximumInterval = max(p.MaximumInterval, p.InitialInterval)
 	return p
 }
 

@@ -57,7 +57,7 @@ func Interpret(ctx workflow.Context, in Input) error {
 			r.cursor.Visits[step.ID]++
 			r.cursor.PrevSeq, r.cursor.StepSeq = r.cursor.StepSeq, r.cursor.LastSeq
 		}
-		r.cursor.Reenter = false
+		r.resumed, r.cursor.Reenter = r.cursor.Reenter, false
 		r.cursor.Executed++
 		executedThisRun++
 		if r.cursor.Unwaited++; r.spinning() {
@@ -66,6 +66,7 @@ func Interpret(ctx workflow.Context, in Input) error {
 				step.ID, r.cursor.Unwaited-1), step.ID)
 		}
 		next, end, err := r.step(ctx, step)
+		r.resumed = false
 		if err != nil {
 			var intr *interruption
 			if errors.As(err, &intr) && intr.kind == interruptContinue {
@@ -131,6 +132,10 @@ type run struct {
 	// migrating counts the updates still loading their version.
 	migration *pendingMigration
 	migrating int
+	// waiting: the run is blocked in a wait, where a move can interrupt it.
+	waiting bool
+	// resumed: the step runs again as the same visit (Cursor.Reenter).
+	resumed bool
 	// flowVersion is the changeFlowControl version this run started with.
 	flowVersion workflow.Version
 }

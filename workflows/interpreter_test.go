@@ -353,3 +353,28 @@ func TestWebhookPostsContactAndEventAndOnFailureContinue(t *testing.T) {
 		t.Errorf("enrollment = %s", f.enrollment(e.ID).Status)
 	}
 }
+
+// A retry interval longer than the default 5m cap is the step's to choose:
+// the step is retried after it (Temporal refuses a retry policy whose
+// maximum interval is below its initial one: the run could not even start
+// the step, and on a real server it would retry that workflow task forever).
+func TestRetryIntervalLongerThanTheDefaultCap(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	f := newFixture(t, contacts.Input{FirstName: ptr("Lou")})
+	_, e := f.publish(`{"name": "slow retry", "triggers": [], "start": "h", "steps": [
+		{"id": "h", "type": "webhook", "config": {"url": "` + srv.URL + `"}, "retry": {"initial_interval": "30m"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["hooked"]}}]}`)
+	env := f.envAt(monday)
+	f.run(env, e, nil)
+	mustEqual(t, "calls", calls.Load(), int32(2))
+	mustEqual(t, "retried at", env.Now().UTC(), monday.Add(30*time.Minute))
+	mustEqual(t, "log", f.ran(e.ID), "h:completed,t:completed")
+}

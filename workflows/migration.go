@@ -71,7 +71,10 @@ func (r *run) handleMigrations(ctx workflow.Context) error {
 				return fmt.Errorf("the enrollment is on version %d already; it moves only to a newer one", r.in.Version)
 			case r.migration != nil:
 				return fmt.Errorf("a move to version %d is in progress", r.migration.version)
-			case r.cursor.Wait == nil || r.cursor.Wait.StepID != r.cursor.StepID:
+			// Only a run blocked in its wait: one that is about to leave it
+			// (the wait ended, its log row or a send is on the way, a goal
+			// jump is being decided) would apply the move to the next step.
+			case !r.waiting || r.cursor.Wait == nil || r.cursor.Wait.StepID != r.cursor.StepID:
 				return fmt.Errorf("the enrollment is not waiting (it is running step %q); only waiting enrollments move", r.cursor.StepID)
 			}
 			return nil

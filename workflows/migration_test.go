@@ -2,11 +2,14 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmflow/crmflow/internal/contacts"
@@ -198,4 +201,68 @@ func TestConcurrentMigrationsEndOnTheNewestVersion(t *testing.T) {
 	if tags := f.tags(); tags != "v3" {
 		t.Errorf("tags = %q, want v3", tags)
 	}
+}
+
+// TestMigrationWhileAHeldTextIsSentIsRefused: a text held for the time
+// window is logged as waiting, but once the window opens it is sending (here
+// its first attempt failed and it retries 5 minutes later). A move asked for
+// then must be refused: accepted, it would be applied after the text went on
+// to version 1's next step, which version 2 does not have.
+func TestMigrationWhileAHeldTextIsSentIsRefused(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Di"), Phone: ptr("+14155550127")})
+	const window = `"settings": {"timezone": "UTC", "time_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}}`
+	wf, e := f.publish(`{"name": "held", ` + window + `, "triggers": [], "start": "s1", "steps": [
+		{"id": "s1", "type": "send_sms", "config": {"body": "Good morning"}, "retry": {"initial_interval": "5m"}, "next": "s2"},
+		{"id": "s2", "type": "add_tag", "config": {"tags": ["v1"]}}]}`)
+	v2 := f.republish(wf, `{"name": "held", `+window+`, "triggers": [], "start": "s1", "steps": [
+		{"id": "s1", "type": "send_sms", "config": {"body": "Good morning"}, "retry": {"initial_interval": "5m"}, "next": "s3"},
+		{"id": "s3", "type": "add_tag", "config": {"tags": ["v2"]}}]}`)
+	start := monday.Add(-5 * time.Hour) // 07:00 UTC: the window opens at 09:00
+	env := f.envAt(start)
+	var attempts atomic.Int32
+	env.OnActivity(workflows.ActivityExecuteStep, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in workflows.StepInput) (workflows.StepResult, error) {
+			if in.Step.ID == "s1" && attempts.Add(1) == 1 {
+				return workflows.StepResult{}, errors.New("provider unavailable")
+			}
+			return f.acts.ExecuteStep(ctx, in)
+		})
+	m := migrateAt(env, 2*time.Hour+2*time.Minute, v2) // 09:02: the first attempt failed, the retry is at 09:05
+	f.run(env, e, nil)
+
+	if !m.done || (m.rejected == nil && m.err == nil) {
+		t.Errorf("a move while the text was being sent: %+v, want it refused", m)
+	}
+	got := f.enrollment(e.ID)
+	if got.Status != models.EnrollmentCompleted || got.Version != 1 {
+		t.Errorf("enrollment = v%d %s %q, want completed on version 1", got.Version, got.Status, got.ExitReason)
+	}
+	if tags := f.tags(); tags != "v1" {
+		t.Errorf("tags = %q, want v1", tags)
+	}
+}
+
+// TestMigrationWhileAWaitHoldsForItsResumeWindowKeepsItsEvent: the reply
+// ended the wait outside the resume window; moved while it holds, the run
+// goes on as replied in the new version, not by the wait's timeout.
+func TestMigrationWhileAWaitHoldsForItsResumeWindowKeepsItsEvent(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Oz")})
+	def := func(tag string) string {
+		return `{"name": "w", "settings": {"timezone": "UTC"}, "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "1d", "on_timeout": "late",
+			"resume_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["` + tag + `"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`
+	}
+	wf, e := f.publish(def("replied-v1"))
+	v2 := f.republish(wf, def("replied-v2"))
+	env := f.envAt(monday)                                                         // 12:00 UTC
+	signalAt(env, 6*time.Hour, workflows.Event{ID: "r", Type: "customer_replied"}) // 18:00: held until 09:00
+	m := migrateAt(env, 8*time.Hour, v2)
+	f.run(env, e, nil)
+	if !m.done || m.err != nil || m.rejected != nil {
+		t.Fatalf("migration: %+v", m)
+	}
+	mustEqual(t, "resumed at", env.Now().UTC(), monday.Add(21*time.Hour))
+	mustEqual(t, "tags", f.tags(), "replied-v2")
 }

@@ -69,3 +69,16 @@ func TestFlowControlNeedsItsVersionGuard(t *testing.T) {
 		t.Fatal("the history recorded before flow control replayed without its version guard: the guard proves nothing")
 	}
 }
+
+// TestEventsLookedAtNeedsItsVersionGuard: the run recorded at flow-control
+// version 2 woke its condition wait (c1) with the replies the event wait
+// before it (e1) had looked at; version 3 does not, so that run replays
+// only thanks to the guard.
+func TestEventsLookedAtNeedsItsVersionGuard(t *testing.T) {
+	file := "testdata/histories/flow-every-mode-flow-v2.json"
+	restore := workflows.WithoutFlowControlGuard()
+	defer restore()
+	if r := (replay.Checker{}).Replay(file, loadHistory(t, file)); r.OK() {
+		t.Fatal("the history recorded at flow-control version 2 replayed without its version guard: the guard proves nothing")
+	}
+}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -32,6 +33,12 @@ func (i *interruption) Error() string { return "wait interrupted: " + i.kind }
 func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.WaitSpec) (steps.WaitResult, error) {
 	r := rt.r
 	ws := r.beginWait(ctx, s)
+	resumed := r.resumed
+	r.resumed = false
+	if resumed && ws.Event != nil && len(spec.Events) > 0 && r.flowVersion >= flowWaitKeepsItsEvent {
+		ev := *ws.Event // the event that ended this wait before the run left it
+		return steps.WaitResult{Event: &ev}, nil
+	}
 	in := RecordStepInput{Status: models.StepWaiting}
 	if !spec.Until.IsZero() {
 		in.Until = &spec.Until
@@ -65,11 +72,20 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 		}
 		for _, ev := range r.eventsAfter(ws.Seen) {
 			ws.Seen = ev.Seq
+			if r.flowVersion >= flowEventsLookedAt {
+				if r.looked(ev.Seq) {
+					continue // a wait before this one had it
+				}
+				r.lookAt(ev, spec.Events)
+			}
 			i, err := r.firstMatching(ctx, s, ev, spec.Events)
 			if err != nil {
 				return steps.WaitResult{}, err
 			}
 			if i >= 0 {
+				if r.flowVersion >= flowWaitKeepsItsEvent {
+					ws.Event = &ev
+				}
 				return steps.WaitResult{Event: &ev}, nil
 			}
 		}
@@ -87,10 +103,12 @@ func (rt *runtime) Wait(ctx workflow.Context, s *definition.Step, spec steps.Wai
 			return steps.WaitResult{}, &interruption{kind: interruptContinue}
 		}
 		r.cursor.Unwaited = 0
+		r.waiting = true // a move is accepted only now (handleMigrations)
 		err := workflow.Await(ctx, func() bool {
 			return r.cursor.LastSeq > ws.Seen || r.cursor.LastSeq > r.cursor.GoalSeq || (timer != nil && timer.IsReady()) || r.migration != nil ||
 				(spec.Signal != "" && r.cursor.Releases[spec.Signal])
 		})
+		r.waiting = false
 		if err != nil {
 			return steps.WaitResult{}, err
 		}
@@ -110,6 +128,22 @@ func (r *run) beginWait(ctx workflow.Context, s *definition.Step) *WaitState {
 	}
 	r.cursor.Wait = &WaitState{StepID: s.ID, Visit: visit, Started: workflow.Now(ctx), Seen: seen}
 	return r.cursor.Wait
+}
+
+// looked: a wait looked at event seq already (Cursor.Looked).
+func (r *run) looked(seq int) bool {
+	return slices.Contains(r.cursor.Looked, seq)
+}
+
+// lookAt notes that the wait looks at ev, if it is of a type the wait
+// waits for, forgetting the events no longer kept.
+func (r *run) lookAt(ev Event, ms []steps.EventMatcher) {
+	if !slices.ContainsFunc(ms, func(m steps.EventMatcher) bool { return m.MatchesType(ev) }) {
+		return
+	}
+	oldest := r.cursor.Events[0].Seq
+	r.cursor.Looked = slices.DeleteFunc(r.cursor.Looked, func(seq int) bool { return seq < oldest })
+	r.cursor.Looked = append(r.cursor.Looked, ev.Seq)
 }
 
 // WaitStarted is steps.Runtime.WaitStarted.

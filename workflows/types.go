@@ -62,6 +62,10 @@ type Cursor struct {
 	// came while the text before the wait was still being sent is not lost.
 	StepSeq int `json:",omitempty"`
 	PrevSeq int `json:",omitempty"`
+	// Looked numbers the kept events that a wait looked at, being of a type
+	// it waits for: they were that wait's (it ended on one, or turned it
+	// down), so no later wait counts them, even from the step before it.
+	Looked []int `json:",omitempty"`
 	// GoalsMet holds the event that met each goal step reached by a jump.
 	GoalsMet map[string]Event `json:",omitempty"`
 	// Wait is the wait in progress, kept when the run continues as new or
@@ -86,6 +90,9 @@ type WaitState struct {
 	Seen    int
 	// Joined: this visit is queued with its drip coordinator already.
 	Joined bool `json:",omitempty"`
+	// Event ended the wait: a visit run again (it held for its resume
+	// window when it continued as new or moved version) ends with it again.
+	Event *Event `json:",omitempty"`
 }
 
 // RunRef identifies the enrollment (in the run's input, flattened, and in

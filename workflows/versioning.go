@@ -32,7 +32,13 @@ func failRun(ctx workflow.Context, reason string) error {
 //     history passes historyBudget, between steps or in a wait;
 //   - version 2: a wait counts the events that came during the step before
 //     it (Cursor.PrevSeq), not only those after it began; a run that runs
-//     maxStepsWithoutWaiting steps without waiting fails.
+//     maxStepsWithoutWaiting steps without waiting fails;
+//   - version 3 (2026-12-05): a wait does not count the events that a wait
+//     before it looked at, being of a type it waited for (Cursor.Looked):
+//     the reply that ended that wait, or one it turned down, no longer ends
+//     the next one too; a wait run again as the same visit (it held for
+//     its resume window when the run continued as new or moved version)
+//     ends with the event that ended it (WaitState.Event), not by timeout.
 //
 // Runs that started before replay as they ran.
 const changeFlowControl = "flow-control"
@@ -40,10 +46,12 @@ const changeFlowControl = "flow-control"
 const (
 	flowTimeWindows        = 1
 	flowEventsOfStepBefore = 2
+	flowEventsLookedAt     = 3
+	flowWaitKeepsItsEvent  = 3
 )
 
 // flowControlVersion is read once per run, at its start (a var, so the
 // replay tests can prove the guard is needed).
 var flowControlVersion = func(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, flowEventsOfStepBefore)
+	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, flowEventsLookedAt)
 }

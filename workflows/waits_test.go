@@ -404,3 +404,79 @@ func TestLoopThatWaitsIsNotStopped(t *testing.T) {
 	}
 	mustEqual(t, "status", f.enrollment(e.ID).Status, models.EnrollmentCompleted)
 }
+
+// Two event waits in a row: the reply that ended the first (and the one it
+// turned down before) belong to it; the second waits for a reply of its own.
+func TestEventWaitDoesNotCountEventsTheWaitBeforeItLookedAt(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Kim")})
+	_, e := f.publish(`{"name": "two replies", "triggers": [], "start": "w1", "steps": [
+		{"id": "w1", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied",
+			"filters": {"field": "event.body", "op": "contains", "value": "yes"}}], "timeout": "1d"}, "next": "w2"},
+		{"id": "w2", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "1d", "on_timeout": "late"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["answered"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+	env := f.envAt(monday)
+	signalAt(env, time.Hour, workflows.Event{ID: "no", Type: "customer_replied", Data: map[string]any{"body": "no"}})
+	signalAt(env, 2*time.Hour, workflows.Event{ID: "yes", Type: "customer_replied", Data: map[string]any{"body": "yes"}})
+	signalAt(env, 5*time.Hour, workflows.Event{ID: "more", Type: "customer_replied", Data: map[string]any{"body": "and more"}})
+	f.run(env, e, nil)
+	mustEqual(t, "end", env.Now().UTC(), monday.Add(5*time.Hour))
+	mustEqual(t, "log", f.ran(e.ID), "w1:completed,w2:completed,t:completed")
+	if r := f.row(e.ID, "w2"); r != nil {
+		mustEqual(t, "second reply", r.Output["event"].(map[string]any)["body"], any("and more"))
+	}
+}
+
+// The events of other types that came during the wait before still count
+// (they came since the step before the wait began): only the ones that wait
+// looked at were its own.
+func TestEventWaitCountsOtherEventsThatCameDuringTheWaitBeforeIt(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Max")})
+	_, e := f.publish(`{"name": "reply then click", "triggers": [], "start": "w1", "steps": [
+		{"id": "w1", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied",
+			"filters": {"field": "event.body", "op": "contains", "value": "yes"}}], "timeout": "1d"}, "next": "w2"},
+		{"id": "w2", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}, {"type": "trigger_link_clicked"}], "timeout": "1d"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["done"]}}]}`)
+	env := f.envAt(monday)
+	signalAt(env, time.Hour, workflows.Event{ID: "no", Type: "customer_replied", Data: map[string]any{"body": "no"}})
+	signalAt(env, 90*time.Minute, workflows.Event{ID: "click", Type: "trigger_link_clicked", Data: map[string]any{"link_id": "l1"}})
+	signalAt(env, 2*time.Hour, workflows.Event{ID: "yes", Type: "customer_replied", Data: map[string]any{"body": "yes"}})
+	f.run(env, e, nil)
+	mustEqual(t, "end", env.Now().UTC(), monday.Add(2*time.Hour))
+	mustEqual(t, "w2 ended by", f.row(e.ID, "w2").Output["event_type"], any("trigger_link_clicked"))
+}
+
+// A reply outside the resume window ends the event wait; the run holds
+// until the window opens. If it continues as new while it holds (or moves
+// version), it still goes on as replied: the reply is not lost.
+func TestEventWaitHeldForItsResumeWindowKeepsItsEventAcrossContinueAsNew(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Ned")})
+	_, e := f.publish(`{"name": "w", "settings": {"timezone": "UTC"}, "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "event", "events": [{"type": "customer_replied"}], "timeout": "1d", "on_timeout": "late",
+			"resume_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["replied"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+	env := f.envAt(monday)                                                                                              // 12:00 UTC
+	signalAt(env, 6*time.Hour, workflows.Event{ID: "r", Type: "customer_replied", Data: map[string]any{"body": "yes"}}) // 18:00: held until 09:00
+	env.RegisterDelayedCallback(func() {
+		env.SetCurrentHistoryLength(5000)
+		env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "x", Type: "contact_changed"})
+	}, 8*time.Hour)
+	env.ExecuteWorkflow(workflows.InterpretWorkflow, input(e))
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow error = %v, want a continue-as-new", err)
+	}
+	var next workflows.Input
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	env2 := f.envAt(monday.Add(8 * time.Hour))
+	env2.ExecuteWorkflow(workflows.InterpretWorkflow, next)
+	if err := env2.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "resumed at", env2.Now().UTC(), monday.Add(21*time.Hour)) // Tuesday 09:00
+	mustEqual(t, "tags", f.tags(), "replied")
+	mustEqual(t, "w's event", f.row(e.ID, "w").Output["event_type"], any("customer_replied"))
+}

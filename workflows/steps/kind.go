@@ -104,7 +104,8 @@ type Runtime interface {
 
 // WaitSpec is what ends a wait; zero fields play no part. Events count
 // from when the step before the wait began (a reply to the text sent just
-// before the wait counts, however fast it came).
+// before the wait counts, however fast it came), except those a wait before
+// it looked at (it ended on one, or turned it down).
 type WaitSpec struct {
 	Until  time.Time      // a deadline: the wait then ends with TimedOut
 	Events []EventMatcher // an event of one of these types whose filters hold
