@@ -28,6 +28,11 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 			fmt.Sprintf("step %s: %q is not an action step type", in.Step.ID, in.Step.Type), "BadStep", nil)
 	}
 	attempt := int(activity.GetInfo(ctx).Attempt)
+	if steps.RunsOnce(kind) {
+		if res, done, err := a.completedBefore(ctx, in); err != nil || done {
+			return res, err
+		}
+	}
 	if in.Run.ContactID == "" && !steps.RunsWithoutContact(kind) {
 		return a.skipWithoutContact(ctx, in, attempt)
 	}
@@ -75,6 +80,26 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 		return workflows.StepResult{}, err
 	}
 	return workflows.StepResult{Output: res.Output, Skipped: res.Skipped, Reason: res.Reason, Exit: res.Exit}, nil
+}
+
+// completedBefore returns the result a local action already logged for this
+// visit (see steps.RunsOnce): a workflow task run again must not increment a
+// counter twice or report "nothing changed" for the change it made.
+func (a *Activities) completedBefore(ctx context.Context, in workflows.StepInput) (workflows.StepResult, bool, error) {
+	var row models.StepExecution
+	err := a.opts.DB.WithContext(ctx).Where("enrollment_id = ? AND step_id = ? AND visit = ? AND status IN ?",
+		in.Run.EnrollmentID, in.Step.ID, in.Visit, []string{models.StepCompleted, models.StepSkipped}).Limit(1).Find(&row).Error
+	if err != nil {
+		return workflows.StepResult{}, false, fmt.Errorf("reading the log of step %s: %w", in.Step.ID, err)
+	}
+	if row.ID == "" {
+		return workflows.StepResult{}, false, nil
+	}
+	res := workflows.StepResult{Output: row.Output, Skipped: row.Status == models.StepSkipped}
+	if res.Skipped {
+		res.Reason, _ = row.Output["reason"].(string)
+	}
+	return res, true, nil
 }
 
 // IdempotencyKey is (enrollment, step, visit): the same on every retry of

@@ -87,3 +87,42 @@ func TestGoalEventFromTheAPIJumpsOverAWait(t *testing.T) {
 		t.Errorf("goal_reached = %d, want 1", stats.GoalReached)
 	}
 }
+
+// TestLastStepThatRaisesAnEventRunsOnce: a run's last step changes the
+// contact, whose change event reaches the run as it completes; Temporal
+// refuses that completion and runs the workflow task again. The step must
+// not run twice (it counts up once) and its log keeps what it did.
+func TestLastStepThatRaisesAnEventRunsOnce(t *testing.T) {
+	d := startDev(t, t.TempDir(), 0)
+	defer d.Stop()
+	var contact, wf struct {
+		ID string `json:"id"`
+	}
+	call(t, d, "POST", "/v1/contacts", map[string]any{"first_name": "Cy"}, &contact)
+	call(t, d, "POST", "/v1/workflows", json.RawMessage(`{"name": "Count visits", "triggers": [], "start": "n", "steps": [
+		{"id": "n", "type": "update_contact", "config": {"fields": {"custom.visits": "{{contact.custom.visits | default: 0 | plus: 1}}"}}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["counted"]}}]}`), &wf)
+	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/publish", nil, nil)
+	var e enrollmentView
+	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": contact.ID}, &e)
+	waitFor(t, d, e.ID, "completed")
+	var got struct {
+		Custom map[string]any `json:"custom"`
+	}
+	call(t, d, "GET", "/v1/contacts/"+contact.ID, nil, &got)
+	if got.Custom["visits"] != "1" {
+		t.Errorf("visits = %v, want 1: the step ran more than once", got.Custom["visits"])
+	}
+	var full struct {
+		Steps []struct {
+			StepID string         `json:"step_id"`
+			Output map[string]any `json:"output"`
+		} `json:"steps"`
+	}
+	call(t, d, "GET", "/v1/enrollments/"+e.ID, nil, &full)
+	for _, s := range full.Steps {
+		if s.StepID == "t" && s.Output["changed"] == nil {
+			t.Errorf("add_tag logged %v: the tag it added is not reported as changed", s.Output)
+		}
+	}
+}
