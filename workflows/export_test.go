@@ -15,6 +15,6 @@ func SetDripBudgets(history, releases, chunk int) (restore func()) {
 // no GetVersion guard, until restore is called.
 func WithoutFlowControlGuard() (restore func()) {
 	saved := flowControlVersion
-	flowControlVersion = func(workflow.Context) workflow.Version { return flowEventsLookedAt }
+	flowControlVersion = func(workflow.Context) workflow.Version { return flowEveryGoalMet }
 	return func() { flowControlVersion = saved }
 }

@@ -56,10 +56,38 @@ func (r *run) pollGoals(ctx workflow.Context, s *definition.Step) error {
 			return err
 		}
 		if i >= 0 {
+			if r.flowVersion >= flowEveryGoalMet {
+				if err := r.meetOtherGoals(ctx, s, ev, owners[i], candidates[i+1:], owners[i+1:]); err != nil {
+					return err
+				}
+			}
 			return &interruption{kind: interruptGoal, goal: owners[i], event: ev}
 		}
 	}
 	return nil
+}
+
+// meetOtherGoals marks the goals after the one the run jumps to that the
+// same event meets too, so that reaching one of them later in sequence
+// counts as met (a $200 order meets both "spent $50" and "spent $100").
+func (r *run) meetOtherGoals(ctx workflow.Context, s *definition.Step, ev Event, jumped string, ms []steps.EventMatcher, owners []string) error {
+	for {
+		// The goal jumped to, and goals met already, are not asked again.
+		var rest []steps.EventMatcher
+		var restOwners []string
+		for j, m := range ms {
+			if _, met := r.cursor.GoalsMet[owners[j]]; owners[j] != jumped && !met {
+				rest = append(rest, m)
+				restOwners = append(restOwners, owners[j])
+			}
+		}
+		i, err := r.firstMatching(ctx, s, ev, rest)
+		if err != nil || i < 0 {
+			return err
+		}
+		r.meetGoal(restOwners[i], ev)
+		ms, owners = rest[i+1:], restOwners[i+1:]
+	}
 }
 
 // firstMatching returns the first matcher the event meets, or -1: its type
@@ -98,9 +126,13 @@ func (rt *runtime) GoalMet(s *definition.Step) *steps.Event {
 
 // reachGoal moves the run to a goal step whose event came.
 func (r *run) reachGoal(goal string, ev Event) {
+	r.meetGoal(goal, ev)
+	r.cursor.StepID = goal
+}
+
+func (r *run) meetGoal(goal string, ev Event) {
 	if r.cursor.GoalsMet == nil {
 		r.cursor.GoalsMet = map[string]Event{}
 	}
 	r.cursor.GoalsMet[goal] = ev
-	r.cursor.StepID = goal
 }

@@ -82,3 +82,23 @@ func TestGoalBehindTheContactIsJumpedToOnce(t *testing.T) {
 	mustEqual(t, "end", env.Now().UTC(), monday.Add(25*time.Hour))
 	mustEqual(t, "log", f.ran(e.ID), "g:skipped,w:completed,g:completed,w:completed,t:completed")
 }
+
+// One event can meet several goals: the run jumps to the first, and the
+// others count as met when the contact reaches them in sequence.
+func TestAnEventMeetsEveryGoalItMatches(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Eve")})
+	_, e := f.publish(`{"name": "spend", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "7d"}, "next": "g50"},
+		{"id": "g50", "type": "goal", "config": {"events": [{"type": "order_submitted", "filters": {"field": "event.total", "op": "gte", "value": 50}}]}, "next": "t50"},
+		{"id": "t50", "type": "add_tag", "config": {"tags": ["spent-50"]}, "next": "g100"},
+		{"id": "g100", "type": "goal", "config": {"events": [{"type": "order_submitted", "filters": {"field": "event.total", "op": "gte", "value": 100}}]}, "next": "t100"},
+		{"id": "t100", "type": "add_tag", "config": {"tags": ["spent-100"]}, "next": "g500"},
+		{"id": "g500", "type": "goal", "config": {"events": [{"type": "order_submitted", "filters": {"field": "event.total", "op": "gte", "value": 500}}]}}]}`)
+	env := f.envAt(monday)
+	signalAt(env, time.Hour, workflows.Event{ID: "o1", Type: "order_submitted", Data: map[string]any{"total": 200}})
+	f.run(env, e, nil)
+	mustEqual(t, "end", env.Now().UTC(), monday.Add(time.Hour))
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,g50:completed,t50:completed,g100:completed,t100:completed,g500:skipped")
+	got := f.enrollment(e.ID)
+	mustEqual(t, "reason", got.ExitReason, "goal g500 not met")
+}

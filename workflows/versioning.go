@@ -38,7 +38,9 @@ func failRun(ctx workflow.Context, reason string) error {
 //     the reply that ended that wait, or one it turned down, no longer ends
 //     the next one too; a wait run again as the same visit (it held for
 //     its resume window when the run continued as new or moved version)
-//     ends with the event that ended it (WaitState.Event), not by timeout.
+//     ends with the event that ended it (WaitState.Event), not by timeout;
+//   - version 4: an event meets every goal it matches, not only the one the
+//     run jumps to, so a goal reached later in sequence counts as met.
 //
 // Runs that started before replay as they ran.
 const changeFlowControl = "flow-control"
@@ -48,10 +50,11 @@ const (
 	flowEventsOfStepBefore = 2
 	flowEventsLookedAt     = 3
 	flowWaitKeepsItsEvent  = 3
+	flowEveryGoalMet       = 4
 )
 
 // flowControlVersion is read once per run, at its start (a var, so the
 // replay tests can prove the guard is needed).
 var flowControlVersion = func(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, flowEventsLookedAt)
+	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, flowEveryGoalMet)
 }

@@ -195,7 +195,7 @@ func recordDripAndChain(t *testing.T, d *Dev) {
 
 // recordedAt names the interpreter version of new recordings (see
 // workflows/versioning.go, changeFlowControl).
-const recordedAt = "-flow-v3"
+const recordedAt = "-flow-v4"
 
 func step(id, typ string, config map[string]any, next string) map[string]any {
 	return map[string]any{"id": id, "type": typ, "config": config, "next": next}

@@ -50,7 +50,7 @@ func TestEachFaultIsNamedByPath(t *testing.T) {
 		{"bad template", `{"name":"x","start":"a","steps":[{"id":"a","type":"send_sms","config":{"body":"Hi {{contact.first_name"}}]}`, "steps[0].config.body", "parse"},
 		{"unreachable step", `{"name":"x","start":"a","steps":[{"id":"a","type":"end"},{"id":"b","type":"end"}]}`, "steps[1]", "unreachable"},
 		{"bad duration", `{"name":"x","start":"a","steps":[{"id":"a","type":"wait","config":{"mode":"delay","duration":"soon"}}]}`, "steps[0].config.duration", "not a duration"},
-		{"loop without wait", `{"name":"x","start":"a","steps":[{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"b"},{"id":"b","type":"goto","config":{"step":"a"}}]}`, "steps[1].config.step", "no wait"},
+		{"loop without wait", `{"name":"x","start":"a","steps":[{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"b"},{"id":"b","type":"goto","config":{"step":"a"}}]}`, "steps[1].config.step", "no step that waits"},
 		{"duplicate step id", `{"name":"x","start":"a","steps":[{"id":"a","type":"end"},{"id":"a","type":"end"}]}`, "steps[1].id", "duplicate"},
 		{"missing name", `{"start":"a","steps":[{"id":"a","type":"end"}]}`, "name", "required"},
 		{"missing start", `{"name":"x","steps":[{"id":"a","type":"end"}]}`, "start", "required"},

@@ -62,9 +62,10 @@ func TestFlowStepFaultsAreNamedByPath(t *testing.T) {
 		{"goal timeout without wait", flow(`{"id":"a","type":"goal","config":{"events":[{"type":"payment_received"}],"timeout":"1d"}}`), "steps[0].config.timeout", "only read when if_unmet is wait"},
 		{"drip batch", flow(`{"id":"a","type":"drip","config":{"batch_size":0,"interval":"1h"}}`), "steps[0].config.batch_size", "between 1 and"},
 		{"drip interval", flow(`{"id":"a","type":"drip","config":{"batch_size":5}}`), "steps[0].config.interval", "required"},
+		{"on_failure on a flow step", flow(`{"id":"a","type":"goto","config":{"step":"b"},"on_failure":"continue"},{"id":"b","type":"wait","config":{"mode":"delay","duration":"1h"},"next":"a"}`), "steps[0].on_failure", "only action steps"},
 		{"machine zone", `{"name":"x","settings":{"timezone":"Local"},"start":"a","steps":[{"id":"a","type":"end"}]}`, "settings.timezone", "unknown timezone"},
-		{"loop through a literal until", flow(`{"id":"a","type":"add_tag","config":{"tags":["x"]},"next":"w"},{"id":"w","type":"wait","config":{"mode":"until","at":"2020-01-01"},"next":"g"},{"id":"g","type":"goto","config":{"step":"a"}}`), "steps[2].config.step", "no wait"},
-		{"loop through a goal that never waits", flow(`{"id":"a","type":"add_tag","config":{"tags":["x"]},"next":"g"},{"id":"g","type":"goal","config":{"events":[{"type":"payment_received"}],"if_unmet":"continue"},"next":"b"},{"id":"b","type":"goto","config":{"step":"a"}}`), "steps[2].config.step", "no wait"},
+		{"loop through a literal until", flow(`{"id":"a","type":"add_tag","config":{"tags":["x"]},"next":"w"},{"id":"w","type":"wait","config":{"mode":"until","at":"2020-01-01"},"next":"g"},{"id":"g","type":"goto","config":{"step":"a"}}`), "steps[2].config.step", "no step that waits"},
+		{"loop through a goal that never waits", flow(`{"id":"a","type":"add_tag","config":{"tags":["x"]},"next":"g"},{"id":"g","type":"goal","config":{"events":[{"type":"payment_received"}],"if_unmet":"continue"},"next":"b"},{"id":"b","type":"goto","config":{"step":"a"}}`), "steps[2].config.step", "no step that waits"},
 	}
 	for _, c := range cases {
 		f := faults(t, c.def)

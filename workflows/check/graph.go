@@ -49,8 +49,13 @@ func graph(p *validation.Problems, def *definition.Definition) {
 		}
 		if _, isAction := kind.(steps.Action); isAction {
 			failure(sp, s)
-		} else if s.Retry != nil || s.OnFailure != "" {
-			sp.Add("retry", "only action steps take retry and on_failure")
+		} else {
+			if s.Retry != nil {
+				sp.Add("retry", "only action steps take retry")
+			}
+			if s.OnFailure != "" {
+				sp.Add("on_failure", "only action steps take on_failure")
+			}
 		}
 	}
 	if def.Start == "" {
@@ -168,7 +173,8 @@ func loopsWithoutWait(p *validation.Problems, def *definition.Definition, index 
 			}
 			switch color[j] {
 			case grey:
-				p.Add(fmt.Sprintf("steps[%d].%s", i, e.path), "this leads back to step %q in a loop with no wait step; add a wait so the loop cannot spin", e.to)
+				p.Add(fmt.Sprintf("steps[%d].%s", i, e.path), "this leads back to step %q in a loop with no step that waits "+
+					"(a wait until a fixed time does not: it has passed once the loop comes round); add a wait so the loop cannot spin", e.to)
 			case white:
 				visit(j)
 			}

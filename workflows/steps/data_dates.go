@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crmflow/crmflow/workflows/calendar"
 )
 
 // dateLayouts are the date and time forms data steps read, most precise
@@ -74,9 +76,9 @@ func loadZone(name string) (*time.Location, error) {
 	if strings.TrimSpace(name) == "" {
 		return time.UTC, nil
 	}
-	loc, err := time.LoadLocation(strings.TrimSpace(name))
-	if err != nil {
+	// "Local" would be the worker machine's zone, which differs between workers.
+	if !calendar.Known(name) {
 		return nil, fmt.Errorf("unknown timezone %q: use an IANA name such as America/New_York", name)
 	}
-	return loc, nil
+	return calendar.Zone(name, "", ""), nil
 }
