@@ -90,8 +90,8 @@ func bindJSON(c echo.Context, dst any) error {
 	if err != nil {
 		return err
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := validation.Decode(raw)
+	if err != nil {
 		return malformed(err)
 	}
 	if errs := validation.Shape(v, reflect.TypeOf(dst).Elem()); len(errs) > 0 {

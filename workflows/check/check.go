@@ -25,8 +25,8 @@ import (
 func Parse(raw []byte) (*definition.Definition, validation.Errors) {
 	// Check the shape first: encoding/json would name only the first
 	// unknown field or wrong type, and without its full path.
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	doc, err := validation.Decode(raw)
+	if err != nil {
 		return nil, validation.Errors{decodeError(err)}
 	}
 	if _, isObject := doc.(map[string]any); !isObject {

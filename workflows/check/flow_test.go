@@ -90,3 +90,16 @@ func TestAWorkflowHasAtMostMaxSteps(t *testing.T) {
 		t.Errorf("faults = %v", f["steps"])
 	}
 }
+
+// Numbers written as 50.0 or 5e1 are refused where an integer goes, at
+// their full path (encoding/json would name neither the index nor say why).
+func TestIntegersWrittenAsDecimalsAreNamedByPath(t *testing.T) {
+	def := flow(`{"id":"a","type":"split","config":{"paths":[{"name":"A","percent":50},{"name":"B","percent":50.0,"next":"b"}]}},
+		{"id":"b","type":"drip","config":{"batch_size":1e1,"interval":"1h"}}`)
+	f := faults(t, def)
+	for _, path := range []string{"steps[0].config.paths[1].percent", "steps[1].config.batch_size"} {
+		if !strings.Contains(f[path], "integer written with digits only") {
+			t.Errorf("no fault at %s: %v", path, f)
+		}
+	}
+}

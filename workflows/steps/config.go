@@ -21,8 +21,8 @@ func decodeConfig(p *validation.Problems, raw json.RawMessage, dst any) bool {
 	}
 	// encoding/json matches keys without regard to case ("Body" would fill
 	// body): check the shape with exact keys first, naming every fault.
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	doc, err := validation.Decode(raw)
+	if err != nil {
 		p.Add("config", "invalid config: %v", err)
 		return false
 	}

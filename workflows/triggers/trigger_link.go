@@ -68,8 +68,8 @@ func decodeTriggerConfig(p *validation.Problems, raw json.RawMessage, dst any) b
 	if len(raw) == 0 || string(raw) == "null" {
 		return true
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := validation.Decode(raw)
+	if err != nil {
 		p.Add("config", "invalid config: %v", err)
 		return false
 	}

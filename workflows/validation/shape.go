@@ -1,17 +1,19 @@
 package validation
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 )
 
-// Shape checks a decoded JSON value (from json.Unmarshal into any) against
-// the Go type it will be decoded into, and names every fault by its full
-// path: unknown fields, and values of the wrong JSON type.
+// Shape checks a decoded JSON value (from Decode, or json.Unmarshal into
+// any) against the Go type it will be decoded into, and names every fault by
+// its full path: unknown fields, and values of the wrong JSON type.
 func Shape(v any, t reflect.Type) Errors {
 	var errs Errors
 	checkShape("", v, t, &errs)
@@ -47,11 +49,22 @@ func checkShape(path string, v any, t reflect.Type, errs *Errors) {
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if f, ok := v.(float64); !ok || f != math.Trunc(f) {
+		switch n := v.(type) {
+		case float64:
+			if n != math.Trunc(n) {
+				fail("an integer")
+			}
+		case json.Number: // encoding/json takes only plain digits into an integer
+			if _, err := strconv.ParseInt(n.String(), 10, 64); err != nil {
+				*errs = append(*errs, FieldError{Path: path, Message: fmt.Sprintf("must be an integer written with digits only (like 50), not %s", n)})
+			}
+		default:
 			fail("an integer")
 		}
 	case reflect.Float32, reflect.Float64:
-		if _, ok := v.(float64); !ok {
+		switch v.(type) {
+		case float64, json.Number:
+		default:
 			fail("a number")
 		}
 	case reflect.Slice, reflect.Array:
@@ -121,6 +134,18 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
+// Decode reads JSON for Shape, keeping numbers as written (json.Number), so
+// that Shape can tell 50 from 50.0, which encoding/json refuses for an integer.
+func Decode(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // JoinPath appends a key or an index ("[2]") to a JSON path.
 func JoinPath(prefix, key string) string { return join(prefix, key) }
 
@@ -133,7 +158,7 @@ func JSONType(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case float64:
+	case float64, json.Number:
 		return "a number"
 	case []any:
 		return "a list"
