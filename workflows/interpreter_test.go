@@ -359,15 +359,7 @@ func TestWebhookPostsContactAndEventAndOnFailureContinue(t *testing.T) {
 // maximum interval is below its initial one: the run could not even start
 // the step, and on a real server it would retry that workflow task forever).
 func TestRetryIntervalLongerThanTheDefaultCap(t *testing.T) {
-	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte(`{}`))
-	}))
-	defer srv.Close()
+	srv, calls := failingOnce(t)
 	f := newFixture(t, contacts.Input{FirstName: ptr("Lou")})
 	_, e := f.publish(`{"name": "slow retry", "triggers": [], "start": "h", "steps": [
 		{"id": "h", "type": "webhook", "config": {"url": "` + srv.URL + `"}, "retry": {"initial_interval": "30m"}, "next": "t"},

@@ -328,15 +328,7 @@ func TestLongWaitContinuesAsNewAndKeepsItsDeadline(t *testing.T) {
 // webhook retried after 10s) ends the wait at once; an event from before
 // that step (during the first delay) does not count.
 func TestEventWaitCountsEventsFromTheStepBeforeIt(t *testing.T) {
-	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte(`{}`))
-	}))
-	defer srv.Close()
+	srv, _ := failingOnce(t)
 	f := newFixture(t, contacts.Input{FirstName: ptr("Hal")})
 	_, e := f.publish(`{"name": "fast reply", "triggers": [], "start": "d", "steps": [
 		{"id": "d", "type": "wait", "config": {"mode": "delay", "duration": "1h"}, "next": "h"},
@@ -351,6 +343,21 @@ func TestEventWaitCountsEventsFromTheStepBeforeIt(t *testing.T) {
 		t.Errorf("the wait ended at %v, want right after the webhook (about %v)", got, monday.Add(time.Hour+10*time.Second))
 	}
 	mustEqual(t, "reply", f.row(e.ID, "w").Output["event"].(map[string]any)["body"], any("fast"))
+}
+
+// failingOnce is a webhook receiver that answers 503 to its first call and
+// 200 after; calls counts them.
+func failingOnce(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	calls := new(atomic.Int32)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, calls
 }
 
 // runAcross runs an enrollment to its end across continue-as-new, as the
