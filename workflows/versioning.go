@@ -33,7 +33,7 @@ func failRun(ctx workflow.Context, reason string) error {
 //   - version 2: a wait counts the events that came during the step before
 //     it (Cursor.PrevSeq), not only those after it began; a run that runs
 //     maxStepsWithoutWaiting steps without waiting fails;
-//   - version 3 (2026-12-05): a wait does not count the events that a wait
+//   - version 3 (2026-12-04): a wait does not count the events that a wait
 //     before it looked at, being of a type it waited for (Cursor.Looked):
 //     the reply that ended that wait, or one it turned down, no longer ends
 //     the next one too; a wait run again as the same visit (it held for

@@ -41,12 +41,8 @@ func checkReferences(tx *gorm.DB, accountID string, def *definition.Definition) 
 	if len(uses) == 0 {
 		return nil
 	}
-	ids := make([]string, 0, len(uses))
-	for _, u := range uses {
-		ids = append(ids, u.id)
-	}
-	var found []string
-	if err := tx.Model(&models.TriggerLink{}).Where("account_id = ? AND id IN ?", accountID, ids).Pluck("id", &found).Error; err != nil {
+	found, err := existingIDs(tx, &models.TriggerLink{}, accountID, uses, func(u use) string { return u.id })
+	if err != nil {
 		return fmt.Errorf("checking trigger links: %w", err)
 	}
 	var errs validation.Errors
@@ -59,4 +55,16 @@ func checkReferences(tx *gorm.DB, accountID string, def *definition.Definition) 
 		return errs
 	}
 	return nil
+}
+
+// existingIDs returns which of the ids the uses name are rows of model in
+// the account (a row of another account counts as none).
+func existingIDs[U any](tx *gorm.DB, model any, accountID string, uses []U, id func(U) string) ([]string, error) {
+	ids := make([]string, 0, len(uses))
+	for _, u := range uses {
+		ids = append(ids, id(u))
+	}
+	var found []string
+	err := tx.Model(model).Where("account_id = ? AND id IN ?", accountID, ids).Pluck("id", &found).Error
+	return found, err
 }

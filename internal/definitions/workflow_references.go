@@ -46,12 +46,8 @@ func checkWorkflowReferences(tx *gorm.DB, accountID, workflowID string, def *def
 	if len(uses) == 0 {
 		return nil
 	}
-	ids := make([]string, 0, len(uses))
-	for _, u := range uses {
-		ids = append(ids, u.id)
-	}
-	var found []string
-	if err := tx.Model(&models.Workflow{}).Where("account_id = ? AND id IN ?", accountID, ids).Pluck("id", &found).Error; err != nil {
+	found, err := existingIDs(tx, &models.Workflow{}, accountID, uses, func(u use) string { return u.id })
+	if err != nil {
 		return fmt.Errorf("checking workflow references: %w", err)
 	}
 	var errs validation.Errors
