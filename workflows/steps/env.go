@@ -63,7 +63,15 @@ type Call struct {
 }
 
 // Render renders a template of the step's config against the call's scope.
-func (c *Call) Render(s string) (string, error) { return template.Render(s, c.Scope) }
+// A render error is a Failure: the same template over the same data fails
+// the same way on every retry ("division by zero", text where a number goes).
+func (c *Call) Render(s string) (string, error) {
+	v, err := template.Render(s, c.Scope)
+	if err != nil {
+		return "", &Failure{Err: err}
+	}
+	return v, nil
+}
 
 // SMS is a text message to the enrolled contact.
 type SMS struct {

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"fmt"
 	"net/mail"
 	"strings"
 
@@ -80,7 +79,7 @@ func (sendEmail) Execute(ctx context.Context, env Env, call *Call) (Result, erro
 	} {
 		v, err := template.Render(f.src, scope)
 		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", f.path, err)
+			return Result{}, fail("%s: %w", f.path, err) // the same data fails every retry
 		}
 		*f.dst = v
 	}
