@@ -36,7 +36,7 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 	if in.Run.ContactID == "" && !steps.RunsWithoutContact(kind) {
 		return a.skipWithoutContact(ctx, in, attempt)
 	}
-	if err := a.logStep(ctx, in, models.StepRunning, attempt, nil, ""); err != nil {
+	if _, err := a.logStep(ctx, in, models.StepRunning, attempt, nil, ""); err != nil {
 		return workflows.StepResult{}, err
 	}
 	scope, _, err := a.scope(ctx, in)
@@ -44,10 +44,11 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 		// A delete_contact retried after its delete went through: the
 		// contact is missing because of this very step, which is done.
 		if out, done := a.deletedByThisStep(ctx, in); done {
-			if err := a.logStep(ctx, in, models.StepCompleted, attempt, out, ""); err != nil {
+			finished, err := a.logStep(ctx, in, models.StepCompleted, attempt, out, "")
+			if err != nil {
 				return workflows.StepResult{}, err
 			}
-			return workflows.StepResult{Output: out}, nil
+			return workflows.StepResult{Output: out, FinishedAt: finished}, nil
 		}
 		// classify: a deleted contact fails the step at once, not after every retry.
 		return workflows.StepResult{}, classify(err)
@@ -62,7 +63,7 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 	if err != nil {
 		err = classify(err)
 		// Keep the attempt's error visible while Temporal retries.
-		if lerr := a.logStep(ctx, in, models.StepRunning, attempt, nil, err.Error()); lerr != nil {
+		if _, lerr := a.logStep(ctx, in, models.StepRunning, attempt, nil, err.Error()); lerr != nil {
 			a.opts.Log.WarnContext(ctx, "writing step attempt failed", "enrollment_id", in.Run.EnrollmentID, "error", lerr)
 		}
 		return workflows.StepResult{}, err
@@ -76,10 +77,11 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 		}
 		out["reason"] = res.Reason
 	}
-	if err := a.logStep(ctx, in, status, attempt, out, ""); err != nil {
+	finished, err := a.logStep(ctx, in, status, attempt, out, "")
+	if err != nil {
 		return workflows.StepResult{}, err
 	}
-	return workflows.StepResult{Output: res.Output, Skipped: res.Skipped, Reason: res.Reason, Exit: res.Exit}, nil
+	return workflows.StepResult{Output: res.Output, Skipped: res.Skipped, Reason: res.Reason, Exit: res.Exit, FinishedAt: finished}, nil
 }
 
 // completedBefore returns the result a local action already logged for this
@@ -96,6 +98,9 @@ func (a *Activities) completedBefore(ctx context.Context, in workflows.StepInput
 		return workflows.StepResult{}, false, nil
 	}
 	res := workflows.StepResult{Output: row.Output, Skipped: row.Status == models.StepSkipped}
+	if row.FinishedAt != nil {
+		res.FinishedAt = row.FinishedAt.UTC()
+	}
 	if res.Skipped {
 		res.Reason, _ = row.Output["reason"].(string)
 	}

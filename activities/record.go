@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -40,18 +41,20 @@ func (a *Activities) recordStep(ctx context.Context, in workflows.RecordStepInpu
 	})
 }
 
-// logStep is RecordStep for action steps, from inside their activity.
-func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status string, attempt int, out map[string]any, errMsg string) error {
+// logStep is RecordStep for action steps, from inside their activity; it
+// returns the finish time it wrote (zero while the step runs).
+func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status string, attempt int, out map[string]any, errMsg string) (time.Time, error) {
 	row := models.StepExecution{
 		ID: models.NewID(), AccountID: in.Run.AccountID, WorkflowID: in.Run.WorkflowID, EnrollmentID: in.Run.EnrollmentID,
 		ContactID: in.Run.ContactID, StepID: in.Step.ID, Visit: in.Visit, StepType: in.Step.Type, StepName: in.Step.Name,
 		Status: status, Attempts: attempt, StartedAt: in.StartedAt.UTC(), Output: out, Error: errMsg,
 	}
+	var finished time.Time
 	if status != models.StepRunning {
-		now := time.Now().UTC()
-		row.FinishedAt = &now
+		finished = stepFinished(ctx, in)
+		row.FinishedAt = &finished
 	}
-	return a.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return finished, a.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := upsertStep(tx, &row, true); err != nil {
 			return err
 		}
@@ -59,19 +62,46 @@ func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status
 	})
 }
 
+// stepFinished is when an action step ends, on the clock of its start (the
+// workflow's, StepInput.StartedAt). A local activity runs inside a workflow
+// task, whose clock trails the wall clock (it counts from when the server
+// handed out the task): its end is its start plus the time since the
+// interpreter scheduled it, so the next step, on the same clock, does not
+// start before it. A regular activity ends before the workflow task after
+// it starts, so the wall clock will do (the interpreter also starts the next
+// step no earlier than this, StepResult.FinishedAt).
+func stepFinished(ctx context.Context, in workflows.StepInput) time.Time {
+	now := time.Now()
+	if activity.IsActivity(ctx) && !in.StartedAt.IsZero() {
+		if info := activity.GetInfo(ctx); info.IsLocalActivity && !info.ScheduledTime.IsZero() {
+			now = in.StartedAt.Add(max(now.Sub(info.ScheduledTime), 0))
+		}
+	}
+	if now.Before(in.StartedAt) {
+		now = in.StartedAt
+	}
+	return now.UTC()
+}
+
 // upsertStep writes the row for (enrollment, step, visit), keeping its
 // first start time; a retried write changes nothing more than the last did.
+// A write of the outcome the row has already (a workflow task run again,
+// its local activities with it, because an event came meanwhile) keeps the
+// first finish time too, so it stays before the next step's start.
 func upsertStep(tx *gorm.DB, row *models.StepExecution, replaceOutput bool) error {
-	cols := []string{"status", "finished_at", "error", "step_name"}
+	cols := []string{"status", "error", "step_name"}
 	if row.Attempts > 0 {
 		cols = append(cols, "attempts")
 	}
 	if replaceOutput {
 		cols = append(cols, "output")
 	}
+	set := append(clause.AssignmentColumns(cols), clause.Assignment{Column: clause.Column{Name: "finished_at"},
+		Value: gorm.Expr("CASE WHEN step_executions.status = excluded.status AND step_executions.finished_at IS NOT NULL " +
+			"THEN step_executions.finished_at ELSE excluded.finished_at END")})
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "enrollment_id"}, {Name: "step_id"}, {Name: "visit"}},
-		DoUpdates: clause.AssignmentColumns(cols),
+		DoUpdates: set,
 	}).Create(row).Error
 	if err != nil {
 		return fmt.Errorf("writing execution log of step %s: %w", row.StepID, err)

@@ -23,7 +23,7 @@ func (r *run) action(ctx workflow.Context, s *definition.Step, k steps.Action) (
 	}
 	in := StepInput{
 		Run: r.ref(), Step: *s, Visit: r.cursor.Visits[s.ID], Settings: r.def.Settings,
-		Event: r.in.Event, Outputs: r.cursor.Outputs, StartedAt: workflow.Now(ctx),
+		Event: r.in.Event, Outputs: r.cursor.Outputs, StartedAt: r.now(ctx),
 	}
 	var res StepResult
 	var err error
@@ -37,6 +37,9 @@ func (r *run) action(ctx workflow.Context, s *definition.Step, k steps.Action) (
 			return "", nil, err
 		}
 		return r.actionFailed(ctx, s, in.StartedAt, err)
+	}
+	if res.FinishedAt.After(r.logged) {
+		r.logged = res.FinishedAt
 	}
 	if res.Exit {
 		return "", &ending{status: models.EnrollmentExited, reason: res.Reason}, nil
@@ -60,11 +63,12 @@ func (r *run) holdForTimeWindow(ctx workflow.Context, s *definition.Step, k step
 		return err
 	}
 	now := workflow.Now(ctx)
-	opens := calendar.NextOpening(*w, calendar.Zone(res.Zone, "", ""), now)
+	loc := calendar.Zone(res.Zone, "", "")
+	opens := calendar.NextOpening(*w, loc, now)
 	if !opens.After(now) {
 		return nil
 	}
-	_, err = rt.Wait(ctx, s, steps.WaitSpec{Until: opens, Reason: "the time window to open"})
+	_, err = rt.Wait(ctx, s, steps.WaitSpec{Until: opens, Reason: "the time window (opens " + steps.WaitClock(opens, loc) + ")"})
 	return err
 }
 

@@ -100,8 +100,8 @@ func (r *run) firstMatching(ctx workflow.Context, s *definition.Step, ev Event, 
 		if !m.MatchesType(ev) {
 			continue
 		}
-		if m.Filters == nil && len(conds) == 0 {
-			return i, nil // the first candidate takes any event of its type
+		if condition.Empty(m.Filters) && len(conds) == 0 {
+			return i, nil // the first candidate takes any event of its type ({} is no filter)
 		}
 		conds = append(conds, m.Filters)
 		index = append(index, i)

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -138,6 +139,21 @@ type run struct {
 	resumed bool
 	// flowVersion is the changeFlowControl version this run started with.
 	flowVersion workflow.Version
+	// logged is the latest finish time an action's activity logged (see
+	// now): the execution log's next row does not start before it.
+	logged time.Time
+}
+
+// now is the time of the execution log: the workflow's, but never before
+// the end an action's activity logged on its own clock (activity time runs
+// ahead of workflow time inside a workflow task, and in tests). It comes
+// from recorded activity results, so a replay computes the same.
+func (r *run) now(ctx workflow.Context) time.Time {
+	now := workflow.Now(ctx)
+	if r.logged.After(now) {
+		return r.logged
+	}
+	return now
 }
 
 type ending struct {
@@ -180,7 +196,7 @@ func (r *run) step(ctx workflow.Context, s *definition.Step) (next string, end *
 }
 
 func (r *run) flow(ctx workflow.Context, s *definition.Step, k steps.Flow) (string, *ending, error) {
-	started := workflow.Now(ctx)
+	started := r.now(ctx)
 	out, err := k.Run(ctx, &runtime{r: r}, s)
 	if err != nil {
 		var intr *interruption
@@ -230,7 +246,7 @@ func (r *run) record(ctx workflow.Context, s *definition.Step, in RecordStepInpu
 	in.Run = r.ref()
 	in.Step = *s
 	in.Visit = r.cursor.Visits[s.ID]
-	now := workflow.Now(ctx)
+	now := r.now(ctx)
 	if in.StartedAt.IsZero() {
 		in.StartedAt = now
 	}
@@ -243,7 +259,7 @@ func (r *run) record(ctx workflow.Context, s *definition.Step, in RecordStepInpu
 // finish closes the enrollment. A failed enrollment also fails its Temporal
 // run (see failRun), so support staff see it under the Web UI's failures.
 func (r *run) finish(ctx workflow.Context, status, reason, stepID string) error {
-	in := FinishInput{Run: r.ref(), Status: status, Reason: reason, StepID: stepID, FinishedAt: workflow.Now(ctx)}
+	in := FinishInput{Run: r.ref(), Status: status, Reason: reason, StepID: stepID, FinishedAt: r.now(ctx)}
 	if err := workflow.ExecuteLocalActivity(localCtx(ctx), ActivityFinish, in).Get(ctx, nil); err != nil {
 		return err
 	}

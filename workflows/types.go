@@ -138,6 +138,9 @@ type StepResult struct {
 	Reason  string
 	// Exit ends the enrollment as exited, with Reason (remove_from_workflow of itself).
 	Exit bool `json:",omitempty"`
+	// FinishedAt is the finish time the activity logged: the next step's
+	// log row does not start before it (zero in results recorded before it).
+	FinishedAt time.Time `json:",omitzero"`
 }
 
 // EvaluateInput evaluates conditions in order for a branching step.

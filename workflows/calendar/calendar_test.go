@@ -316,6 +316,8 @@ func TestValidateWindow(t *testing.T) {
 			map[string]string{"time_window.start": "HH:MM", "time_window.end": "HH:MM"}},
 		{"start equals end", &definition.TimeWindow{Start: "09:00", End: "09:00"},
 			map[string]string{"time_window.end": "never open"}},
+		{"missing times are required", &definition.TimeWindow{Days: []string{"mon"}},
+			map[string]string{"time_window.start": "is required", "time_window.end": "is required"}},
 	}
 	for _, c := range cases {
 		p := validation.NewProblems()

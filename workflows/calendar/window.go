@@ -22,15 +22,23 @@ func ValidateWindow(p *validation.Problems, w *definition.TimeWindow) {
 	}
 	start, startOK := clock(w.Start)
 	if !startOK {
-		p.Add("start", "must be a time of day as HH:MM")
+		p.Add("start", "%s", clockFault(w.Start))
 	}
 	end, endOK := clock(w.End)
 	if !endOK {
-		p.Add("end", "must be a time of day as HH:MM")
+		p.Add("end", "%s", clockFault(w.End))
 	}
 	if startOK && endOK && start == end {
 		p.Add("end", "start and end are the same: the window would never open")
 	}
+}
+
+// clockFault says what is wrong with a start or end that clock refused.
+func clockFault(s string) string {
+	if s == "" {
+		return "is required: a time of day as HH:MM"
+	}
+	return "must be a time of day as HH:MM"
 }
 
 // Inside reports whether t lies in the window, read in loc. A window that

@@ -44,6 +44,11 @@ func Parse(raw []byte) (*definition.Definition, validation.Errors) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, validation.Errors{{Path: "", Message: "unexpected data after the JSON object"}}
 	}
+	for i := range def.Triggers {
+		if condition.Empty(def.Triggers[i].Filters) {
+			def.Triggers[i].Filters = nil // "filters": {} is no filter, stored as none
+		}
+	}
 	return &def, Definition(&def)
 }
 
@@ -94,7 +99,7 @@ func Definition(def *definition.Definition) validation.Errors {
 		default:
 			tp.Add("type", "unknown trigger type %q", t.Type)
 		}
-		if t.Filters != nil {
+		if !condition.Empty(t.Filters) {
 			condition.Validate(tp.At("filters"), t.Filters)
 		}
 	}

@@ -17,6 +17,13 @@ type Node struct {
 	Value any     `json:"value,omitempty"`
 }
 
+// Empty reports whether n is no condition at all: nil, or {} (no group, no
+// field, op or value). Optional trees (filters) take it as no filter and it
+// holds; where a tree is required, Validate refuses it.
+func Empty(n *Node) bool {
+	return n == nil || (n.All == nil && n.Any == nil && n.Not == nil && n.Field == "" && n.Op == "" && n.Value == nil)
+}
+
 // Scope resolves a dotted field path ("contact.email", "event.tag",
 // "steps.s1.response.status") to its value. ok is false when it is missing.
 type Scope interface {

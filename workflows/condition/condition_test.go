@@ -130,3 +130,19 @@ func TestValidateNamesEachFaultByPath(t *testing.T) {
 		t.Errorf("op message = %q", got["filters.all[1].op"])
 	}
 }
+
+// {} is no condition: it holds like an omitted filter, and Validate (for
+// required trees) refuses it with one clear message, not field and op.
+func TestAnEmptyTreeIsNoCondition(t *testing.T) {
+	if !Empty(nil) || !Empty(&Node{}) || Empty(&Node{All: []*Node{}}) || Empty(&Node{Value: 1}) {
+		t.Error("Empty is wrong")
+	}
+	if !Evaluate(&Node{}, scope, now) {
+		t.Error("{} does not hold")
+	}
+	p := validation.NewProblems()
+	Validate(p.At("when"), &Node{})
+	if errs := p.Errors(); len(errs) != 1 || errs[0].Path != "when" || !strings.Contains(errs[0].Message, "is empty") {
+		t.Errorf("faults %v", errs)
+	}
+}

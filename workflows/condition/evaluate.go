@@ -8,11 +8,11 @@ import (
 	"github.com/crmflow/crmflow/workflows/durations"
 )
 
-// Evaluate reports whether the tree holds in scope at the instant now. A nil
-// tree holds (no filter means everything matches).
+// Evaluate reports whether the tree holds in scope at the instant now. An
+// Empty tree (nil or {}) holds: no filter means everything matches.
 func Evaluate(n *Node, scope Scope, now time.Time) bool {
 	switch {
-	case n == nil:
+	case Empty(n):
 		return true
 	case n.All != nil:
 		for _, c := range n.All {

@@ -8,10 +8,12 @@ import (
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
-// Validate checks a tree's shape, operators and values, naming each fault by path.
+// Validate checks a tree's shape, operators and values, naming each fault by
+// path. An empty tree ({} or null) is a fault: where a tree is optional
+// (filters), leave Empty ones out (they mean no filter) before calling it.
 func Validate(p *validation.Problems, n *Node) {
-	if n == nil {
-		p.Here("condition is empty")
+	if Empty(n) {
+		p.Here(`is empty: write a condition, a leaf {"field", "op", "value"} or a group {"all": [...]}, {"any": [...]} or {"not": {...}}`)
 		return
 	}
 	groups := 0

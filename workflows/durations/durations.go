@@ -18,6 +18,11 @@ func Parse(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty duration")
 	}
+	if len(s) > 1 && s[0] == '-' {
+		if _, err := Parse(s[1:]); err == nil {
+			return 0, fmt.Errorf("%q is negative: a duration must be positive (like 90s, 15m, 2h, 3d, 1w)", s)
+		}
+	}
 	rest := s
 	var total time.Duration
 	for rest != "" {

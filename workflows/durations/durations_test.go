@@ -1,6 +1,7 @@
 package durations
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,5 +20,16 @@ func TestParse(t *testing.T) {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) accepted", bad)
 		}
+	}
+}
+
+// A negative duration is named as such, not as something unreadable.
+func TestNegativeDurationSaysItMustBePositive(t *testing.T) {
+	_, err := Parse("-5m")
+	if err == nil || !strings.Contains(err.Error(), "must be positive") {
+		t.Errorf("Parse(-5m) = %v, want it to say a duration must be positive", err)
+	}
+	if _, err := Parse("-soon"); err == nil || !strings.Contains(err.Error(), "is not a duration") {
+		t.Errorf("Parse(-soon) = %v", err)
 	}
 }

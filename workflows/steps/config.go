@@ -15,6 +15,11 @@ import (
 
 // decodeConfig decodes a step's config strictly (unknown fields are faults,
 // so a typo never silently does nothing) and reports faults at config.<field>.
+// Unknown fields and values of the wrong type are all named at once, and
+// left out of dst as if omitted, so that the caller's own checks still run
+// on the rest (it returns true): every fault shows in one answer. What a
+// left-out value would make those checks say (that it is required, a sum
+// it is missing from) is dropped, see validation.Problems.Refused.
 func decodeConfig(p *validation.Problems, raw json.RawMessage, dst any) bool {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		raw = []byte("{}")
@@ -26,11 +31,24 @@ func decodeConfig(p *validation.Problems, raw json.RawMessage, dst any) bool {
 		p.Add("config", "invalid config: %v", err)
 		return false
 	}
-	if errs := validation.Shape(doc, reflect.TypeOf(dst).Elem()); errs != nil {
+	doc, errs := validation.Prune(doc, reflect.TypeOf(dst).Elem())
+	if errs != nil {
+		cp := p.At("config")
 		for _, e := range errs {
-			p.Add(validation.JoinPath("config", e.Path), "%s", e.Message)
+			cp.Add(e.Path, "%s", e.Message)
 		}
-		return false
+		if doc == nil {
+			return false // the config is not even an object
+		}
+		for _, e := range errs {
+			if e.Message != "unknown field" {
+				cp.Refused(e.Path)
+			}
+		}
+		if raw, err = json.Marshal(doc); err != nil {
+			p.Add("config", "invalid config: %v", err)
+			return false
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -48,6 +66,29 @@ func decodeConfig(p *validation.Problems, raw json.RawMessage, dst any) bool {
 		return false
 	}
 	return true
+}
+
+// readConfig decodes a config as far as it goes, for the graph checks
+// (Targets, Waits) of a definition that may have faults: a wrongly typed
+// or unknown field is left out (Validate names it), and the rest is read
+// as decodeConfig reads it, so that one bad field elsewhere in the config
+// does not hide where the step leads and make the steps after it look
+// unreachable. It reports whether anything could be read.
+func readConfig(raw json.RawMessage, dst any) bool {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return true
+	}
+	doc, err := validation.Decode(raw)
+	if err != nil {
+		return false
+	}
+	doc, errs := validation.Prune(doc, reflect.TypeOf(dst).Elem())
+	if errs != nil {
+		if raw, err = json.Marshal(doc); err != nil {
+			return false
+		}
+	}
+	return json.Unmarshal(raw, dst) == nil
 }
 
 // mustDecode decodes a config that validation already accepted.

@@ -11,7 +11,7 @@ import (
 func init() { register(drip{}) }
 
 type dripConfig struct {
-	BatchSize int    `json:"batch_size"`
+	BatchSize *int   `json:"batch_size"` // required: nil is refused, not taken as 0
 	Interval  string `json:"interval"`
 }
 
@@ -34,7 +34,10 @@ func (drip) Validate(p *validation.Problems, s *definition.Step) {
 	if !decodeConfig(p, s.Config, &c) {
 		return
 	}
-	if c.BatchSize < 1 || c.BatchSize > maxDripBatch {
+	switch {
+	case c.BatchSize == nil:
+		p.Add("config.batch_size", "is required: how many contacts go on each interval, 1 to %d", maxDripBatch)
+	case *c.BatchSize < 1 || *c.BatchSize > maxDripBatch:
 		p.Add("config.batch_size", "must be between 1 and %d", maxDripBatch)
 	}
 	if required(p, "config.interval", c.Interval) {
@@ -51,7 +54,11 @@ func (drip) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, 
 	if err != nil {
 		return Outcome{}, fail("config.interval: %v", err)
 	}
-	key, err := rt.JoinDrip(ctx, s, DripRequest{BatchSize: c.BatchSize, Interval: interval})
+	batch := 0
+	if c.BatchSize != nil {
+		batch = *c.BatchSize
+	}
+	key, err := rt.JoinDrip(ctx, s, DripRequest{BatchSize: batch, Interval: interval})
 	if err != nil {
 		return Outcome{}, err
 	}

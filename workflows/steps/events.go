@@ -70,7 +70,7 @@ func validateMatchers(p *validation.Problems, path string, ms []EventMatcher) {
 			ep.Add("type", "%q is not an event type: name one crmflow raises (%s) or one of your own posted to /v1/events (lowercase letters, digits and _)",
 				m.Type, strings.Join(sortedKeys(KnownEvents), ", "))
 		}
-		if m.Filters != nil {
+		if !condition.Empty(m.Filters) { // {} is no filter, as if omitted
 			condition.Validate(ep.At("filters"), m.Filters)
 		}
 	}

@@ -28,7 +28,7 @@ func (goal) Type() string { return "goal" }
 // safe); with end or continue it does not.
 func (goal) Waits(s *definition.Step) bool {
 	var c goalConfig
-	return mustDecode(s.Config, &c) == nil && c.IfUnmet == "wait"
+	return readConfig(s.Config, &c) && c.IfUnmet == "wait"
 }
 
 func (goal) GoalEvents(s *definition.Step) []EventMatcher {
@@ -84,7 +84,9 @@ func (goal) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, 
 			return Outcome{}, err
 		}
 		if w.TimedOut {
-			return Outcome{Exit: true, Reason: "goal " + s.ID + " not met before its timeout", Output: map[string]any{"met": false, "timed_out": true}}, nil
+			// Skipped like every unmet goal, with its reason: a completed
+			// goal step counts as goal_reached in the stats.
+			return Outcome{Exit: true, Reason: "goal " + s.ID + " not met before its timeout", Output: map[string]any{"met": false, "timed_out": true}, Skipped: true}, nil
 		}
 	}
 	return Outcome{Exit: true, Reason: "goal " + s.ID + " not met", Output: map[string]any{"met": false}, Skipped: true}, nil

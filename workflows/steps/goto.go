@@ -31,7 +31,7 @@ func (gotoStep) Validate(p *validation.Problems, s *definition.Step) {
 
 func (gotoStep) Targets(s *definition.Step) []Target {
 	var c gotoConfig
-	if mustDecode(s.Config, &c) != nil || c.Step == "" {
+	if !readConfig(s.Config, &c) || c.Step == "" {
 		return nil
 	}
 	return []Target{{Path: "config.step", StepID: c.Step}}

@@ -52,7 +52,7 @@ func (ifElse) Validate(p *validation.Problems, s *definition.Step) {
 
 func (ifElse) Targets(s *definition.Step) []Target {
 	var c ifElseConfig
-	if mustDecode(s.Config, &c) != nil {
+	if !readConfig(s.Config, &c) {
 		return nil
 	}
 	var out []Target

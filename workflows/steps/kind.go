@@ -22,7 +22,9 @@ type Kind interface {
 	// Validate checks the step's config; p points at the step (steps[i]).
 	Validate(p *validation.Problems, s *definition.Step)
 	// Targets lists the steps this one may go to besides its own next, with
-	// the config path that names each, for graph checks.
+	// the config path that names each, for graph checks. It runs on configs
+	// that Validate may have faulted: read them with readConfig, so that a
+	// fault elsewhere in the config does not hide the targets.
 	Targets(s *definition.Step) []Target
 }
 

@@ -17,9 +17,18 @@ type splitConfig struct {
 }
 
 type splitPath struct {
-	Name    string `json:"name"`
-	Percent int    `json:"percent"`
+	Name string `json:"name"`
+	// Percent is required (a path without one is refused, not taken as 0%).
+	Percent *int   `json:"percent"`
 	Next    string `json:"next,omitempty"`
+}
+
+// share is the path's percentage; validation made sure it is given.
+func (p splitPath) share() int {
+	if p.Percent == nil {
+		return 0
+	}
+	return *p.Percent
 }
 
 // split sends each contact down one of A/B/n paths by percentage. The
@@ -47,10 +56,13 @@ func (split) Validate(p *validation.Problems, s *definition.Step) {
 			}
 			names[path.Name] = true
 		}
-		if path.Percent < 0 || path.Percent > 100 {
+		switch {
+		case path.Percent == nil:
+			pp.Add("percent", "is required")
+		case *path.Percent < 0 || *path.Percent > 100:
 			pp.Add("percent", "must be between 0 and 100")
 		}
-		sum += path.Percent
+		sum += path.share()
 	}
 	if len(c.Paths) > 0 && sum != 100 {
 		p.Add("config.paths", "percentages add up to %d, not 100", sum)
@@ -62,7 +74,7 @@ func (split) Validate(p *validation.Problems, s *definition.Step) {
 
 func (split) Targets(s *definition.Step) []Target {
 	var c splitConfig
-	if mustDecode(s.Config, &c) != nil {
+	if !readConfig(s.Config, &c) {
 		return nil
 	}
 	var out []Target
@@ -94,7 +106,7 @@ func Bucket(key string) int {
 func choosePath(paths []splitPath, bucket int) int {
 	acc := 0
 	for i, p := range paths {
-		acc += p.Percent
+		acc += p.share()
 		if bucket < acc {
 			return i
 		}

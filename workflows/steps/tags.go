@@ -70,5 +70,8 @@ func (t tagStep) Execute(ctx context.Context, env Env, call *Call) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
+	if changed == nil {
+		changed = []string{} // logged [] when nothing changed, not null
+	}
 	return Result{Output: map[string]any{"tags": tags, "changed": changed}}, nil
 }

@@ -69,7 +69,7 @@ func (wait) Type() string { return "wait" }
 // once the loop comes round again.
 func (wait) Waits(s *definition.Step) bool {
 	var c waitConfig
-	if mustDecode(s.Config, &c) != nil {
+	if !readConfig(s.Config, &c) {
 		return false
 	}
 	return c.Mode != "until" || template.IsTemplate(c.At)
@@ -109,7 +109,7 @@ func (wait) Validate(p *validation.Problems, s *definition.Step) {
 
 func (wait) Targets(s *definition.Step) []Target {
 	var c waitConfig
-	if mustDecode(s.Config, &c) != nil {
+	if !readConfig(s.Config, &c) {
 		return nil
 	}
 	if m, ok := waitModes[c.Mode]; ok {
@@ -131,12 +131,12 @@ func (wait) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, 
 	if err != nil || out.Exit || c.ResumeWindow == nil {
 		return out, err
 	}
-	return out, holdForWindow(ctx, rt, s, *c.ResumeWindow, "outside the resume window")
+	return out, holdForWindow(ctx, rt, s, *c.ResumeWindow, "the resume window")
 }
 
 // holdForWindow waits until the window opens in the workflow's timezone,
-// if it is closed now.
-func holdForWindow(ctx workflow.Context, rt Runtime, s *definition.Step, w definition.TimeWindow, reason string) error {
+// if it is closed now; waiting_for is "<window> (opens <time>)".
+func holdForWindow(ctx workflow.Context, rt Runtime, s *definition.Step, w definition.TimeWindow, window string) error {
 	res, err := rt.Resolve(ctx, s, ResolveRequest{Zone: true})
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func holdForWindow(ctx workflow.Context, rt Runtime, s *definition.Step, w defin
 	if !opens.After(now) {
 		return nil
 	}
-	_, err = rt.Wait(ctx, s, WaitSpec{Until: opens, Reason: reason})
+	_, err = rt.Wait(ctx, s, WaitSpec{Until: opens, Reason: window + " (opens " + WaitClock(opens, loc) + ")"})
 	return err
 }
 

@@ -51,7 +51,9 @@ func (conditionMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c
 			return Outcome{}, err
 		}
 		if w.TimedOut {
-			return timedOut(s, c), nil
+			out := timedOut(s, c)
+			out.Output["checks"] = checks
+			return out, nil
 		}
 	}
 }

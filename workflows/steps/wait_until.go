@@ -60,6 +60,9 @@ func (untilMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *wa
 	text := c.At
 	if req.Templates != nil {
 		text = strings.TrimSpace(res.Rendered["at"])
+		if onlyATimeOfDay(text) { // "{{contact.custom.renewal}} 09:00" on a contact without renewal
+			text = ""
+		}
 	}
 	loc := calendar.Zone(res.Zone, "", "")
 	now := workflow.Now(ctx)
@@ -70,7 +73,7 @@ func (untilMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *wa
 		}
 	}
 	if at.After(now) {
-		if _, err := rt.Wait(ctx, s, WaitSpec{Until: at, Reason: "until " + at.In(loc).Format("2006-01-02 15:04 MST")}); err != nil {
+		if _, err := rt.Wait(ctx, s, WaitSpec{Until: at, Reason: "until " + WaitClock(at, loc)}); err != nil {
 			return Outcome{}, err
 		}
 		return Outcome{Next: s.Next, Output: map[string]any{"until": at.UTC().Format(time.RFC3339), "passed": false}}, nil
@@ -83,9 +86,39 @@ func (untilMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *wa
 	}
 	switch c.IfPassed {
 	case "exit":
-		return Outcome{Exit: true, Reason: "the date to wait for had passed (step " + s.ID + ")", Output: out}, nil
+		reason := "the date to wait for had passed"
+		if at.IsZero() {
+			reason = "there was no date to wait for"
+		}
+		return Outcome{Exit: true, Reason: reason + " (step " + s.ID + ")", Output: out}, nil
 	case "goto":
 		return Outcome{Next: c.Goto, Output: out}, nil
 	}
 	return Outcome{Next: s.Next, Output: out}, nil
+}
+
+// onlyATimeOfDay: a rendered at that names no date, only a time of day
+// ("09:00", "T09:00:00"), is what a template like "{{contact.custom.renewal}}
+// 09:00" renders for a contact without the field: an empty field, not a
+// time that fails the step.
+func onlyATimeOfDay(s string) bool {
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "T"))
+	for _, layout := range []string{"15:04", "15:04:05"} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitClock is how a wait's waiting_for names a time: in loc, to the
+// minute, with the seconds when there are some ("2026-12-04 17:00:02 UTC").
+func WaitClock(t time.Time, loc *time.Location) string {
+	if loc != nil {
+		t = t.In(loc)
+	}
+	if t.Second() != 0 {
+		return t.Format("2006-01-02 15:04:05 MST")
+	}
+	return t.Format("2006-01-02 15:04 MST")
 }

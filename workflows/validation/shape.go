@@ -15,92 +15,122 @@ import (
 // any) against the Go type it will be decoded into, and names every fault by
 // its full path: unknown fields, and values of the wrong JSON type.
 func Shape(v any, t reflect.Type) Errors {
-	var errs Errors
-	checkShape("", v, t, &errs)
-	return errs
+	w := shapeWalk{}
+	w.check("", v, t)
+	return w.errs
 }
 
-// checkShape walks a decoded JSON value beside the Go type it will be
-// decoded into. encoding/json names neither the path of an unknown nested
-// field nor more than one fault, which is what API users need.
-func checkShape(path string, v any, t reflect.Type, errs *Errors) {
+// Prune is Shape that also takes what it faults out of v, a value from
+// Decode that it changes in place: unknown fields and wrongly typed values
+// are deleted from objects, and wrongly typed list items become null (the
+// other items keep their indexes). What is left decodes as if the faulty
+// values had been omitted, so that callers can go on checking the rest and
+// name every fault at once. The value itself is returned as nil when it
+// has the wrong type.
+func Prune(v any, t reflect.Type) (any, Errors) {
+	w := shapeWalk{prune: true}
+	if !w.check("", v, t) {
+		v = nil
+	}
+	return v, w.errs
+}
+
+type shapeWalk struct {
+	errs  Errors
+	prune bool
+}
+
+// check walks a decoded JSON value beside the Go type it will be decoded
+// into. encoding/json names neither the path of an unknown nested field nor
+// more than one fault, which is what API users need. It reports whether v
+// itself has the right JSON type (faults inside it do not count).
+func (w *shapeWalk) check(path string, v any, t reflect.Type) bool {
 	if v == nil {
-		return
+		return true
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
-		return // decodes itself (json.RawMessage...): its owner checks it
+		return true // decodes itself (json.RawMessage...): its owner checks it
 	}
-	fail := func(want string) {
-		*errs = append(*errs, FieldError{Path: path, Message: fmt.Sprintf("must be %s, not %s", want, JSONType(v))})
+	fail := func(want string) bool {
+		w.errs = append(w.errs, FieldError{Path: path, Message: fmt.Sprintf("must be %s, not %s", want, JSONType(v))})
+		return false
 	}
 	switch t.Kind() {
 	case reflect.Interface:
 		// any value
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			fail("a string")
+			return fail("a string")
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			fail("true or false")
+			return fail("true or false")
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		switch n := v.(type) {
 		case float64:
 			if n != math.Trunc(n) {
-				fail("an integer")
+				return fail("an integer")
 			}
 		case json.Number: // encoding/json takes only plain digits into an integer
 			if _, err := strconv.ParseInt(n.String(), 10, 64); err != nil {
-				*errs = append(*errs, FieldError{Path: path, Message: fmt.Sprintf("must be an integer written with digits only (like 50), not %s", n)})
+				w.errs = append(w.errs, FieldError{Path: path, Message: fmt.Sprintf("must be an integer written with digits only (like 50), not %s", n)})
+				return false
 			}
 		default:
-			fail("an integer")
+			return fail("an integer")
 		}
 	case reflect.Float32, reflect.Float64:
 		switch v.(type) {
 		case float64, json.Number:
 		default:
-			fail("a number")
+			return fail("a number")
 		}
 	case reflect.Slice, reflect.Array:
 		items, ok := v.([]any)
 		if !ok {
-			fail("a list")
-			return
+			return fail("a list")
 		}
 		for i, item := range items {
-			checkShape(fmt.Sprintf("%s[%d]", path, i), item, t.Elem(), errs)
+			if !w.check(fmt.Sprintf("%s[%d]", path, i), item, t.Elem()) && w.prune {
+				items[i] = nil
+			}
 		}
 	case reflect.Map:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			fail("an object")
-			return
+			return fail("an object")
 		}
 		for _, k := range sortedKeys(obj) {
-			checkShape(JoinPath(path, k), obj[k], t.Elem(), errs)
+			if !w.check(JoinPath(path, k), obj[k], t.Elem()) && w.prune {
+				delete(obj, k)
+			}
 		}
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			fail("an object")
-			return
+			return fail("an object")
 		}
 		fields := jsonFields(t)
 		for _, k := range sortedKeys(obj) {
 			f, known := fields[k]
 			if !known {
-				*errs = append(*errs, FieldError{Path: JoinPath(path, k), Message: "unknown field"})
+				w.errs = append(w.errs, FieldError{Path: JoinPath(path, k), Message: "unknown field"})
+				if w.prune {
+					delete(obj, k)
+				}
 				continue
 			}
-			checkShape(JoinPath(path, k), obj[k], f.Type, errs)
+			if !w.check(JoinPath(path, k), obj[k], f.Type) && w.prune {
+				delete(obj, k)
+			}
 		}
 	}
+	return true
 }
 
 var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
