@@ -76,13 +76,15 @@ func TestRecordingTheSameOutcomeAgainKeepsTheFirstFinish(t *testing.T) {
 	logTimeEqual(t, "finished with another outcome", record(models.StepSkipped, first.Add(time.Minute)), first.Add(time.Minute))
 }
 
-// add_tag and remove_tag log "changed": [] when nothing changed, not null.
-func TestTagStepsThatChangeNothingLogAnEmptyList(t *testing.T) {
+// add_tag, remove_tag and update_contact log "changed": [] when nothing
+// changed, not null.
+func TestStepsThatChangeNothingLogAnEmptyList(t *testing.T) {
 	f := newFixture(t, contacts.Input{FirstName: ptr("Ada"), Tags: &[]string{"vip"}})
 	a := activities.New(activities.Options{DB: f.db, Contacts: f.cs})
 	for _, step := range []string{
 		`{"id": "a", "type": "add_tag", "config": {"tags": ["vip"]}}`,
 		`{"id": "r", "type": "remove_tag", "config": {"tags": ["absent"]}}`,
+		`{"id": "u", "type": "update_contact", "config": {"fields": {"first_name": "Ada"}}}`,
 	} {
 		in := f.input(step)
 		res, err := execute(t, a, in)

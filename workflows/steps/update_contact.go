@@ -63,6 +63,9 @@ func (updateContact) Execute(ctx context.Context, env Env, call *Call) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
+	if changed == nil {
+		changed = []string{} // "nothing changed" reads [] in the log, as for tags
+	}
 	return Result{Output: map[string]any{"changed": changed}}, nil
 }
 
