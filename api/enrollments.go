@@ -167,9 +167,13 @@ var enrollmentStatuses = map[string]bool{
 }
 
 // listEnrollments lists a workflow's enrollments, filtered by ?status= and
-// ?contact_id=.
+// ?contact_id=; ?stuck=true keeps the running ones that look stuck (stuck.go).
 func (s *server) listEnrollments(c echo.Context) error {
 	p, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	stuck, stuckAfter, err := stuckQuery(c)
 	if err != nil {
 		return err
 	}
@@ -188,6 +192,9 @@ func (s *server) listEnrollments(c echo.Context) error {
 		return notFound("workflow")
 	} else if err != nil {
 		return err
+	}
+	if stuck {
+		return s.listStuckEnrollments(c, p, stuckAfter)
 	}
 	var rows []models.Enrollment
 	if err := p.apply(q).Find(&rows).Error; err != nil {

@@ -10,20 +10,28 @@ import (
 
 	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/check"
+	"github.com/crmflow/crmflow/workflows/definition"
 )
 
 // readOnlyWorkflowFields are the answer's own fields. A body that carries
 // them (a GET answer edited and PUT back) is accepted; they are ignored.
-var readOnlyWorkflowFields = []string{"id", "status", "version", "has_unpublished_changes", "created_at", "updated_at"}
+var readOnlyWorkflowFields = []string{"id", "status", "version", "has_unpublished_changes", "created_at", "updated_at", "warnings"}
 
 // workflowAnswer is the stored definition plus the workflow's own fields.
 // It is built from the stored JSON so that the answer shows exactly what
-// was saved, fields and all.
+// was saved, fields and all. warnings (check.Warnings) name what is
+// allowed but may not do what the author means, such as a wait that may
+// never end; they never block save or publish.
 func workflowAnswer(wf *models.Workflow) (map[string]json.RawMessage, error) {
 	out := map[string]json.RawMessage{}
 	if err := json.Unmarshal(wf.Definition, &out); err != nil {
 		return nil, fmt.Errorf("reading definition of workflow %s: %w", wf.ID, err)
 	}
+	// Saved definitions passed check.Parse; one that no longer decodes
+	// (an older shape) warns of nothing rather than failing the answer.
+	var def definition.Definition
+	_ = json.Unmarshal(wf.Definition, &def)
 	for _, k := range []string{"triggers", "steps"} {
 		if v, ok := out[k]; !ok || string(v) == "null" {
 			out[k] = json.RawMessage("[]")
@@ -39,6 +47,7 @@ func workflowAnswer(wf *models.Workflow) (map[string]json.RawMessage, error) {
 	set("has_unpublished_changes", wf.UnpublishedChanges)
 	set("created_at", utc(wf.CreatedAt))
 	set("updated_at", utc(wf.UpdatedAt))
+	set("warnings", check.Warnings(&def))
 	return out, nil
 }
 

@@ -59,6 +59,15 @@ func (goal) Validate(p *validation.Problems, s *definition.Step) {
 	}
 }
 
+// Warn: with if_unmet wait and no timeout, a contact that reaches the goal
+// unmet waits for its event forever.
+func (goal) Warn(p *validation.Problems, s *definition.Step) {
+	var c goalConfig
+	if readConfig(s.Config, &c) && c.IfUnmet == "wait" && c.Timeout == "" {
+		p.Add("config.timeout", "waits forever if the goal is never met: set timeout (the contact then exits)")
+	}
+}
+
 func (goal) Targets(*definition.Step) []Target { return nil }
 
 func (goal) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, error) {

@@ -161,6 +161,14 @@ type Goal interface {
 	GoalEvents(s *definition.Step) []EventMatcher
 }
 
+// Warner is a kind whose valid config may still not do what its author
+// means (a wait that may never end): Warn adds each warning to p, which
+// points at the step (steps[i]), like Validate. Warnings never block save
+// or publish; the API answers them with the workflow (check.Warnings).
+type Warner interface {
+	Warn(p *validation.Problems, s *definition.Step)
+}
+
 // Communicator marks kinds that message the contact: settings.time_window
 // holds them until the window opens.
 type Communicator interface {

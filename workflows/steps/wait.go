@@ -46,6 +46,11 @@ type waitMode interface {
 
 var waitModes = map[string]waitMode{}
 
+// modeWarner is a wait mode with warnings of its own (see Warner).
+type modeWarner interface {
+	warn(p *validation.Problems, c *waitConfig)
+}
+
 func modeNames() string {
 	names := make([]string, 0, len(waitModes))
 	for n := range waitModes {
@@ -104,6 +109,18 @@ func (wait) Validate(p *validation.Problems, s *definition.Step) {
 	m.validate(p, &c)
 	if c.ResumeWindow != nil {
 		calendar.ValidateWindow(p.At("config.resume_window"), c.ResumeWindow)
+	}
+}
+
+// Warn asks the mode: event and condition waits without a timeout may
+// never end.
+func (wait) Warn(p *validation.Problems, s *definition.Step) {
+	var c waitConfig
+	if !readConfig(s.Config, &c) {
+		return
+	}
+	if m, ok := waitModes[c.Mode].(modeWarner); ok {
+		m.warn(p, &c)
 	}
 }
 

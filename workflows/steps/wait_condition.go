@@ -29,6 +29,12 @@ func (conditionMode) validate(p *validation.Problems, c *waitConfig) {
 	validateTimeout(p, c)
 }
 
+func (conditionMode) warn(p *validation.Problems, c *waitConfig) {
+	if c.Timeout == "" {
+		p.Add("config.timeout", "waits forever if the condition never holds: set timeout (and on_timeout)")
+	}
+}
+
 func (conditionMode) targets(c *waitConfig) []Target { return timeoutTargets(c) }
 
 func (conditionMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *waitConfig) (Outcome, error) {

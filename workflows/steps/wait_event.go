@@ -23,6 +23,12 @@ func (eventMode) validate(p *validation.Problems, c *waitConfig) {
 	validateTimeout(p, c)
 }
 
+func (eventMode) warn(p *validation.Problems, c *waitConfig) {
+	if c.Timeout == "" {
+		p.Add("config.timeout", "waits forever if no matching event comes: set timeout (and on_timeout)")
+	}
+}
+
 func (eventMode) targets(c *waitConfig) []Target { return timeoutTargets(c) }
 
 func (eventMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *waitConfig) (Outcome, error) {

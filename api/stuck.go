@@ -1,0 +1,82 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crmflow/crmflow/internal/history"
+	"github.com/crmflow/crmflow/workflows/durations"
+)
+
+// StuckAnswer says why a running enrollment looks stuck (history.Stuck).
+type StuckAnswer struct {
+	Kind   string    `json:"kind"` // no_deadline, overdue, running_long
+	Reason string    `json:"reason"`
+	StepID string    `json:"step_id"`
+	Since  time.Time `json:"since"`
+}
+
+// StuckEnrollmentAnswer is an item of ?stuck=true: the enrollment and why.
+type StuckEnrollmentAnswer struct {
+	EnrollmentAnswer
+	Stuck StuckAnswer `json:"stuck"`
+}
+
+// stuckQuery reads ?stuck= (true or false) and ?stuck_after=, which only
+// ?stuck=true reads; bad values answer 400 naming the parameter.
+func stuckQuery(c echo.Context) (bool, time.Duration, error) {
+	var stuck bool
+	switch v := c.QueryParam("stuck"); v {
+	case "", "false":
+	case "true":
+		stuck = true
+	default:
+		return false, 0, badQuery("stuck", "must be true or false")
+	}
+	v := c.QueryParam("stuck_after")
+	if v == "" {
+		return stuck, 0, nil
+	}
+	if !stuck {
+		return false, 0, badQuery("stuck_after", "is only read with stuck=true")
+	}
+	d, err := durations.Parse(v)
+	switch {
+	case err != nil:
+		return false, 0, badQuery("stuck_after", "%s", err.Error())
+	case d <= 0:
+		return false, 0, badQuery("stuck_after", "must be longer than zero")
+	}
+	return true, d, nil
+}
+
+// listStuckEnrollments answers ?stuck=true: the workflow's running
+// enrollments that look stuck, ordered and paged like the other lists,
+// still filtered by ?status= and ?contact_id= (checked by the caller).
+func (s *server) listStuckEnrollments(c echo.Context, p page, after time.Duration) error {
+	rows, more, err := s.history().Stuck(c.Request().Context(), history.StuckFilter{
+		AccountID: account(c).ID, WorkflowID: param(c, "id"), StuckAfter: after, Limit: p.limit, After: p.after,
+		Status: c.QueryParam("status"), ContactID: strings.TrimSpace(c.QueryParam("contact_id")),
+	})
+	if errors.Is(err, history.ErrWorkflowNotFound) {
+		return notFound("workflow")
+	} else if err != nil {
+		return err
+	}
+	items := make([]StuckEnrollmentAnswer, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		items[i] = StuckEnrollmentAnswer{EnrollmentAnswer: s.enrollmentAnswer(&r.Enrollment),
+			Stuck: StuckAnswer{Kind: r.Kind, Reason: r.Reason, StepID: r.StepID, Since: utc(r.Since)}}
+	}
+	var next *string
+	if more && len(rows) > 0 {
+		cur := encodeCursor(rows[len(rows)-1].Enrollment.ID)
+		next = &cur
+	}
+	return c.JSON(http.StatusOK, List[StuckEnrollmentAnswer]{Items: items, NextCursor: next})
+}
