@@ -71,6 +71,8 @@ func (s *server) updateAppointment(c echo.Context) error {
 	return c.JSON(http.StatusOK, appointmentAnswer(a))
 }
 
+// deleteAppointment removes an appointment and raises appointment_deleted,
+// which reaches the contact's runs: a waiting appointment wait takes on_cancel.
 func (s *server) deleteAppointment(c echo.Context) error {
 	if err := s.records().DeleteAppointment(c.Request().Context(), account(c).ID, param(c, "id")); err != nil {
 		return recordError(err)

@@ -162,13 +162,15 @@ type StatsAnswer struct {
 	ByDay       []DayStatsAnswer              `json:"by_day"`
 }
 
-// StepStatsAnswer counts one step's visits by status.
+// StepStatsAnswer counts one step's visits by status; a split or if_else
+// step's executed visits also by the branch they took.
 type StepStatsAnswer struct {
-	Executed int64 `json:"executed"`
-	Skipped  int64 `json:"skipped"`
-	Failed   int64 `json:"failed"`
-	Waiting  int64 `json:"waiting"`
-	Running  int64 `json:"running"`
+	Executed int64            `json:"executed"`
+	Skipped  int64            `json:"skipped"`
+	Failed   int64            `json:"failed"`
+	Waiting  int64            `json:"waiting"`
+	Running  int64            `json:"running"`
+	Branches map[string]int64 `json:"branches,omitempty"`
 }
 
 // MessageStatsAnswer counts one message step's messages.
@@ -207,7 +209,8 @@ func (s *server) workflowStats(c echo.Context) error {
 		Completed: st.Completed, Exited: st.Exited, Failed: st.Failed, GoalReached: st.GoalReached,
 		Steps: map[string]StepStatsAnswer{}, Messages: map[string]MessageStatsAnswer{}, ByDay: []DayStatsAnswer{}}
 	for id, v := range st.Steps {
-		a.Steps[id] = StepStatsAnswer(*v)
+		a.Steps[id] = StepStatsAnswer{Executed: v.Executed, Skipped: v.Skipped, Failed: v.Failed, Waiting: v.Waiting,
+			Running: v.Running, Branches: st.Branches[id]}
 	}
 	for id, v := range st.Messages {
 		a.Messages[id] = MessageStatsAnswer(*v)

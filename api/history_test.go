@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestWorkflowLogsAndStatsAnswerFromTheLog(t *testing.T) {
 
 	var st StatsAnswer
 	v.do(http.MethodGet, "/v1/workflows/"+wf+"/stats", nil).expect(http.StatusOK).decode(&st)
-	if st.Enrolled != 2 || st.Completed != 1 || st.Failed != 1 || st.Steps["s1"] != (StepStatsAnswer{Executed: 1, Failed: 1}) ||
+	if st.Enrolled != 2 || st.Completed != 1 || st.Failed != 1 || !reflect.DeepEqual(st.Steps["s1"], StepStatsAnswer{Executed: 1, Failed: 1}) ||
 		len(st.ByDay) != 2 || st.ByDay[0] != (DayStatsAnswer{Date: "2025-05-01", Enrolled: 1, Completed: 1}) {
 		t.Errorf("stats = %+v", st)
 	}
@@ -85,6 +86,32 @@ func TestWorkflowLogsAndStatsAnswerFromTheLog(t *testing.T) {
 	v.do(http.MethodGet, "/v1/workflows/"+wf+"/stats?"+from.Encode(), nil).expect(http.StatusOK).decode(&st)
 	if st.Enrolled != 1 || st.Failed != 1 || st.From == nil {
 		t.Errorf("stats from day 2 = %+v", st)
+	}
+}
+
+func TestStatsCountTheBranchesOfASplit(t *testing.T) {
+	v := newEnv(t)
+	def := simpleWorkflow("AB")
+	def["start"] = "ab"
+	def["steps"] = append(def["steps"].([]any), map[string]any{"id": "ab", "type": "split", "config": map[string]any{
+		"paths": []any{map[string]any{"name": "A", "percent": 50, "next": "s1"}, map[string]any{"name": "B", "percent": 50}}}})
+	wf := str(v.createWorkflowAs(v.key, def)["id"])
+	v.do(http.MethodPost, "/v1/workflows/"+wf+"/publish", nil).expect(http.StatusOK)
+	ada := str(v.createContact(map[string]any{"first_name": "Ada"})["id"])
+	t0 := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
+	e := v.seedRun(wf, ada, t0, models.EnrollmentCompleted, "s1")
+	if err := v.db.Create(&models.StepExecution{ID: models.NewID(), AccountID: v.acct.ID, WorkflowID: wf, EnrollmentID: e,
+		ContactID: ada, StepID: "ab", Visit: 1, StepType: "split", Status: models.StepCompleted, Attempts: 1, StartedAt: t0,
+		Output: map[string]any{"branch": "A"}}).Error; err != nil {
+		t.Fatal(err)
+	}
+	var st StatsAnswer
+	v.do(http.MethodGet, "/v1/workflows/"+wf+"/stats", nil).expect(http.StatusOK).decode(&st)
+	if want := (StepStatsAnswer{Executed: 1, Branches: map[string]int64{"A": 1, "B": 0}}); !reflect.DeepEqual(st.Steps["ab"], want) {
+		t.Errorf("steps[ab] = %+v, want %+v", st.Steps["ab"], want)
+	}
+	if st.Steps["s1"].Branches != nil {
+		t.Errorf("steps[s1] has branches: %+v", st.Steps["s1"])
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/internal/enrollment"
-	"github.com/crmflow/crmflow/internal/triggerlinks"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -87,6 +86,7 @@ func (s *server) problemFor(c echo.Context, err error) *Problem {
 	var p *Problem
 	var verrs validation.Errors
 	var he *echo.HTTPError
+	var inUse *definitions.InUseError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -100,7 +100,10 @@ func (s *server) problemFor(c echo.Context, err error) *Problem {
 		return notFound("enrollment")
 	case errors.Is(err, definitions.ErrScheduling):
 		return problem(http.StatusServiceUnavailable, err.Error())
-	case errors.As(err, new(*triggerlinks.InUseError)):
+	case errors.As(err, &inUse):
+		if inUse.Path != "" {
+			return typed(http.StatusConflict, typeConflict, "Conflict", err.Error(), validation.FieldError{Path: inUse.Path, Message: err.Error()})
+		}
 		return typed(http.StatusConflict, typeConflict, "Conflict", err.Error())
 	case errors.Is(err, enrollment.ErrNotPublished):
 		return typed(http.StatusConflict, typeNotPublished, "Workflow not published", err.Error())

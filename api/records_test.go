@@ -212,6 +212,11 @@ func TestAppointments(t *testing.T) {
 		t.Errorf("another account lists %+v", list)
 	}
 	v.do(http.MethodDelete, "/v1/appointments/"+a.ID, nil).expect(http.StatusNoContent)
+	v.do(http.MethodDelete, "/v1/appointments/"+a.ID, nil).problem(http.StatusNotFound)
+	// The deletion reaches the contact's runs (appointment waits take on_cancel); the refused ones raise nothing.
+	if got := count[models.Event](t, v.db, "type = ?", "appointment_deleted"); got != 1 {
+		t.Errorf("appointment_deleted raised %d times, want 1", got)
+	}
 }
 
 // TestAppointmentTriggerEnrollsPerAppointment routes through the real

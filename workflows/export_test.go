@@ -15,6 +15,14 @@ func SetDripBudgets(history, releases, chunk int) (restore func()) {
 // no GetVersion guard, until restore is called.
 func WithoutFlowControlGuard() (restore func()) {
 	saved := flowControlVersion
-	flowControlVersion = func(workflow.Context) workflow.Version { return flowEveryGoalMet }
+	flowControlVersion = func(workflow.Context) workflow.Version { return FlowControlLatest }
+	return func() { flowControlVersion = saved }
+}
+
+// WithFlowControlVersion runs new enrollments at changeFlowControl version
+// v, as runs started by older code do, until restore is called.
+func WithFlowControlVersion(v workflow.Version) (restore func()) {
+	saved := flowControlVersion
+	flowControlVersion = func(workflow.Context) workflow.Version { return v }
 	return func() { flowControlVersion = saved }
 }

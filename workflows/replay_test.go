@@ -82,3 +82,16 @@ func TestEventsLookedAtNeedsItsVersionGuard(t *testing.T) {
 		t.Fatal("the history recorded at flow-control version 2 replayed without its version guard: the guard proves nothing")
 	}
 }
+
+// TestRecheckAtDeadlineNeedsItsVersionGuard: the run recorded at
+// flow-control version 4 ended its appointment wait (a1) when the timer
+// fired; version 5 reads the appointment again then, so that run replays
+// only thanks to the guard.
+func TestRecheckAtDeadlineNeedsItsVersionGuard(t *testing.T) {
+	file := "testdata/histories/flow-every-mode-flow-v4.json"
+	restore := workflows.WithoutFlowControlGuard()
+	defer restore()
+	if r := (replay.Checker{}).Replay(file, loadHistory(t, file)); r.OK() {
+		t.Fatal("the history recorded at flow-control version 4 replayed without its version guard: the guard proves nothing")
+	}
+}

@@ -95,7 +95,8 @@ func TestGoalUnmetAfterItsTimeoutIsSkippedWithItsReason(t *testing.T) {
 	mustEqual(t, "enrollment", f.enrollment(e.ID).ExitReason, "goal g not met before its timeout")
 }
 
-// A condition wait that times out says how often it checked the condition.
+// A condition wait that times out says how often it checked the condition
+// (at the start, on the event, and once more at the timeout).
 func TestConditionWaitTimedOutCountsItsChecks(t *testing.T) {
 	f := newFixture(t, contacts.Input{FirstName: ptr("Ed")})
 	_, e := f.publish(`{"name": "c", "triggers": [], "start": "w", "steps": [
@@ -106,7 +107,7 @@ func TestConditionWaitTimedOutCountsItsChecks(t *testing.T) {
 	f.run(env, e, nil)
 	r := f.row(e.ID, "w")
 	mustEqual(t, "timed out", r.Output["timed_out"], any(true))
-	mustEqual(t, "checks", r.Output["checks"], any(float64(2)))
+	mustEqual(t, "checks", r.Output["checks"], any(float64(3)))
 }
 
 // waiting_for names the time to the second when it has seconds, and a hold

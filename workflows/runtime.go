@@ -59,3 +59,9 @@ func (rt *runtime) StickyKey() string {
 	}
 	return ref.WorkflowID + "/" + who
 }
+
+// RecheckAtDeadline is steps.Rechecker: runs that started before
+// flow-control version 5 time out without looking again.
+func (rt *runtime) RecheckAtDeadline() bool {
+	return rt.r.flowVersion >= flowRecheckAtDeadline
+}

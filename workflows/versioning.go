@@ -40,7 +40,13 @@ func failRun(ctx workflow.Context, reason string) error {
 //     its resume window when the run continued as new or moved version)
 //     ends with the event that ended it (WaitState.Event), not by timeout;
 //   - version 4: an event meets every goal it matches, not only the one the
-//     run jumps to, so a goal reached later in sequence counts as met.
+//     run jumps to, so a goal reached later in sequence counts as met;
+//   - version 5 (2026-12-05): a wait checks again what it waits for when its
+//     deadline comes (a Resolve or an Evaluate local activity): an
+//     appointment wait reads its appointment again (gone or cancelled takes
+//     on_cancel, moved later waits on) and also wakes on
+//     appointment_deleted; a condition wait takes its condition once more
+//     before it times out.
 //
 // Runs that started before replay as they ran.
 const changeFlowControl = "flow-control"
@@ -51,10 +57,15 @@ const (
 	flowEventsLookedAt     = 3
 	flowWaitKeepsItsEvent  = 3
 	flowEveryGoalMet       = 4
+	flowRecheckAtDeadline  = 5
 )
+
+// FlowControlLatest is the changeFlowControl version new runs start at;
+// recorded histories are named after it (internal/app/histories_test.go).
+const FlowControlLatest = flowRecheckAtDeadline
 
 // flowControlVersion is read once per run, at its start (a var, so the
 // replay tests can prove the guard is needed).
 var flowControlVersion = func(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, flowEveryGoalMet)
+	return workflow.GetVersion(ctx, changeFlowControl, workflow.DefaultVersion, FlowControlLatest)
 }

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -198,6 +199,66 @@ func TestAppointmentWaitWithoutOnCancelExits(t *testing.T) {
 	}
 }
 
+// When the timer fires the wait reads its appointment again: a change that
+// raised no event (a row deleted or cancelled behind the API's back, an
+// event lost) still counts. Runs that started before flow-control version 5
+// time out as they did.
+func TestAppointmentWaitReadsItsAppointmentAgainWhenTheTimerFires(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		version workflow.Version // 0: the current one
+		change  func(f *fixture, a *models.Appointment)
+		at      time.Time
+		log     string
+	}{
+		{"deleted", 0, func(f *fixture, a *models.Appointment) { f.db.Delete(a) }, monday.Add(47 * time.Hour), "w:completed,sorry:completed"},
+		{"cancelled", 0, func(f *fixture, a *models.Appointment) { f.db.Model(a).Update("status", models.AppointmentCancelled) },
+			monday.Add(47 * time.Hour), "w:completed,sorry:completed"},
+		{"moved later", 0, func(f *fixture, a *models.Appointment) { f.db.Model(a).Update("start_time", monday.Add(72*time.Hour)) },
+			monday.Add(71 * time.Hour), "w:completed,remind:completed"},
+		{"unchanged", 0, func(*fixture, *models.Appointment) {}, monday.Add(47 * time.Hour), "w:completed,remind:completed"},
+		{"deleted, run of version 4", 4, func(f *fixture, a *models.Appointment) { f.db.Delete(a) }, monday.Add(47 * time.Hour), "w:completed,remind:completed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.version != 0 {
+				defer workflows.WithFlowControlVersion(c.version)()
+			}
+			f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+			a := f.appointment(monday.Add(48 * time.Hour))
+			_, e := f.publish(appointmentReminder)
+			env := f.envAt(monday)
+			env.RegisterDelayedCallback(func() { c.change(f, a) }, 5*time.Hour) // no event
+			f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
+			mustEqual(t, "end of the wait", env.Now().UTC(), c.at)
+			mustEqual(t, "log", f.ran(e.ID), c.log)
+		})
+	}
+}
+
+// Deleting the appointment raises appointment_deleted: the wait takes
+// on_cancel at once, with what it knows of the appointment.
+func TestAppointmentWaitTakesOnCancelWhenDeleted(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+	a := f.appointment(monday.Add(48 * time.Hour))
+	_, e := f.publish(appointmentReminder)
+	env := f.envAt(monday)
+	env.RegisterDelayedCallback(func() {
+		f.db.Delete(a)
+		env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: "d", Type: "appointment_deleted",
+			Data: map[string]any{"appointment_id": a.ID, "status": "confirmed"}})
+	}, 5*time.Hour)
+	f.run(env, e, &workflows.Event{ID: "b", Type: "appointment_booked", Data: map[string]any{"appointment_id": a.ID}})
+	mustEqual(t, "cancelled at", env.Now().UTC(), monday.Add(5*time.Hour))
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,sorry:completed")
+	out := f.row(e.ID, "w").Output
+	mustEqual(t, "cancelled", out["cancelled"], any(true))
+	mustEqual(t, "appointment_id", out["appointment_id"], any(a.ID))
+	mustEqual(t, "reason", out["reason"], any("the appointment no longer exists"))
+	if _, ok := out["start_time"]; ok {
+		t.Errorf("a cancelled wait's output has a start_time: %v", out)
+	}
+}
+
 const replyWait = `{"name": "reply", "triggers": [], "start": "w", "steps": [
 	{"id": "w", "type": "wait", "config": {"mode": "event", "events": [
 		{"type": "customer_replied", "filters": {"field": "event.body", "op": "contains", "value": "yes"}},
@@ -274,6 +335,41 @@ func TestConditionWaitTimesOut(t *testing.T) {
 	f.run(env, e, nil)
 	mustEqual(t, "timeout", env.Now().UTC(), monday.Add(7*24*time.Hour))
 	mustEqual(t, "log", f.ran(e.ID), "w:completed,late:completed")
+}
+
+// What a condition reads may change with no event to announce it (now.*,
+// or here a tag whose event never reached the run): at the timeout the wait
+// checks it once more and goes on when it holds. Runs that started before
+// flow-control version 5 time out as they did.
+func TestConditionWaitIsCheckedAgainAtTheTimeout(t *testing.T) {
+	for _, c := range []struct {
+		version workflow.Version // 0: the current one
+		log     string
+		checks  any
+	}{{0, "w:completed,t:completed", float64(2)}, {4, "w:completed,late:completed", float64(1)}} {
+		t.Run(fmt.Sprint("version ", c.version), func(t *testing.T) {
+			if c.version != 0 {
+				defer workflows.WithFlowControlVersion(c.version)()
+			}
+			f := newFixture(t, contacts.Input{FirstName: ptr("Ed")})
+			_, e := f.publish(`{"name": "c", "triggers": [], "start": "w", "steps": [
+				{"id": "w", "type": "wait", "config": {"mode": "condition", "until": {"field": "contact.tags", "op": "has_tag", "value": "paid"},
+					"timeout": "2h", "on_timeout": "late"}, "next": "t"},
+				{"id": "t", "type": "add_tag", "config": {"tags": ["welcome"]}},
+				{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+			env := f.envAt(monday)
+			env.RegisterDelayedCallback(func() { // no event reaches the run
+				if _, err := f.contacts.AddTags(context.Background(), f.account.ID, f.contact.ID, []string{"paid"}); err != nil {
+					t.Error(err)
+				}
+			}, time.Hour)
+			f.run(env, e, nil)
+			mustEqual(t, "end of the wait", env.Now().UTC(), monday.Add(2*time.Hour))
+			mustEqual(t, "log", f.ran(e.ID), c.log)
+			mustEqual(t, "checks", f.row(e.ID, "w").Output["checks"], c.checks)
+			mustEqual(t, "timed out", f.row(e.ID, "w").Output["timed_out"], any(c.version != 0 && c.version < 5))
+		})
+	}
 }
 
 // A 1h delay from Friday 16:30 in New York ends at 17:30, outside the

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,14 +19,15 @@ import (
 
 // TestRecordHistories records the histories that workflows/replay_test.go
 // replays in CI. It runs only when asked, naming the scenarios to record
-// (or "all"):
+// (or "all", or 1):
 //
 //	CRMFLOW_RECORD_HISTORIES=flow go test -run TestRecordHistories ./internal/app/
 //
 // A history recorded by older code stands for the runs that code left in
 // flight: record new scenarios beside it, never over it. Names end in the
-// changeFlowControl version they were recorded at (recordedAt): raise it
-// with the version, so a new recording never replaces an old one.
+// changeFlowControl version they were recorded at (recordedAt, which
+// follows workflows.FlowControlLatest), and saveRun refuses to overwrite a
+// file, so a new recording never replaces an old one.
 func TestRecordHistories(t *testing.T) {
 	want := os.Getenv("CRMFLOW_RECORD_HISTORIES")
 	if want == "" {
@@ -34,7 +36,7 @@ func TestRecordHistories(t *testing.T) {
 	d := startDev(t, t.TempDir(), 0)
 	defer d.Stop()
 	for name, record := range map[string]func(*testing.T, *Dev){"quickstart": recordQuickStart, "flow": recordFlowHistories, "chain": recordDripAndChain} {
-		if want == "all" || slices.Contains(strings.Split(want, ","), name) {
+		if want == "all" || want == "1" || slices.Contains(strings.Split(want, ","), name) {
 			t.Run(name, func(t *testing.T) { record(t, d) })
 		}
 	}
@@ -61,7 +63,7 @@ func recordQuickStart(t *testing.T, d *Dev) {
 		{"id": "s11", "type": "end", "config": {"reason": "done"}}
 	]}`), &wf)
 	call(t, d, "POST", "/v1/workflows/"+wf.ID+"/publish", nil, nil)
-	for name, id := range map[string]string{"quickstart-with-email": contact.ID, "quickstart-without-email": noEmail.ID} {
+	for name, id := range map[string]string{"quickstart-with-email" + recordedAt: contact.ID, "quickstart-without-email" + recordedAt: noEmail.ID} {
 		var e enrollmentView
 		call(t, d, "POST", "/v1/workflows/"+wf.ID+"/enrollments", map[string]any{"contact_id": id}, &e)
 		waitFor(t, d, e.ID, "completed")
@@ -87,13 +89,15 @@ func waitAt(t *testing.T, d *Dev, id, step string) {
 // recordFlowHistories records runs through every wait mode and flow step.
 func recordFlowHistories(t *testing.T, d *Dev) {
 	now := time.Now().UTC()
-	var contact, wf, appt struct {
+	var contact, wf, appt, gone struct {
 		ID string `json:"id"`
 	}
 	call(t, d, "POST", "/v1/contacts", map[string]any{"first_name": "Flo", "email": "flo@example.com", "phone": "+14155550125",
 		"timezone": "Europe/Berlin", "custom": map[string]any{"pause": "1s", "soon": now.Add(4 * time.Second).Format(time.RFC3339)}}, &contact)
 	call(t, d, "POST", "/v1/appointments", map[string]any{"contact_id": contact.ID, "calendar_id": "cal",
 		"start_time": now.Add(time.Hour + 10*time.Second).Format(time.RFC3339), "end_time": now.Add(2 * time.Hour).Format(time.RFC3339)}, &appt)
+	call(t, d, "POST", "/v1/appointments", map[string]any{"contact_id": contact.ID, "calendar_id": "cal",
+		"start_time": now.Add(3 * time.Hour).Format(time.RFC3339), "end_time": now.Add(4 * time.Hour).Format(time.RFC3339)}, &gone)
 	berlin, _ := time.LoadLocation("Europe/Berlin") // the contact's zone, which the windows are read in
 	open := map[string]any{"days": []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"},
 		"start": now.In(berlin).Add(-time.Hour).Format("15:04"), "end": now.In(berlin).Add(time.Hour).Format("15:04")}
@@ -102,7 +106,10 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 			step("d1", "wait", map[string]any{"mode": "delay", "duration": "{{contact.custom.pause}}"}, "u1"),
 			step("u1", "wait", map[string]any{"mode": "until", "at": "{{contact.custom.soon}}"}, "u2"),
 			step("u2", "wait", map[string]any{"mode": "until", "at": "2020-01-01", "if_passed": "goto", "goto": "a1"}, "a1"),
-			step("a1", "wait", map[string]any{"mode": "appointment", "offset": "-1h", "appointment_id": appt.ID, "on_cancel": "x"}, "e1"),
+			step("a1", "wait", map[string]any{"mode": "appointment", "offset": "-1h", "appointment_id": appt.ID, "on_cancel": "x"}, "a2"),
+			step("a2", "wait", map[string]any{"mode": "appointment", "offset": "-1h", "appointment_id": gone.ID, "on_cancel": "c0"}, "x"),
+			step("c0", "wait", map[string]any{"mode": "condition", "until": map[string]any{"field": "contact.custom.never", "op": "is", "value": "yes"},
+				"timeout": "2s", "on_timeout": "e1"}, "e1"),
 			step("e1", "wait", map[string]any{"mode": "event", "events": []any{map[string]any{"type": "customer_replied",
 				"filters": map[string]any{"field": "event.body", "op": "contains", "value": "yes"}}}, "timeout": "1m", "on_timeout": "x"}, "c1"),
 			step("c1", "wait", map[string]any{"mode": "condition", "until": map[string]any{"field": "contact.tags", "op": "has_tag", "value": "ready"},
@@ -134,6 +141,11 @@ func recordFlowHistories(t *testing.T, d *Dev) {
 	waitAt(t, d, e.ID, "a1")
 	// Reschedule the appointment sooner: the wait moves and ends in a second.
 	call(t, d, "PATCH", "/v1/appointments/"+appt.ID, map[string]any{"start_time": time.Now().UTC().Add(time.Hour + time.Second).Format(time.RFC3339)}, nil)
+	waitAt(t, d, e.ID, "a2")
+	// Delete the other appointment: a2 takes on_cancel (c0), whose condition times out.
+	if code := call(t, d, "DELETE", "/v1/appointments/"+gone.ID, nil, nil); code != 204 {
+		t.Fatalf("deleting the appointment: %d", code)
+	}
 	waitAt(t, d, e.ID, "e1")
 	event("rec-no", "customer_replied", map[string]any{"channel": "sms", "body": "no"})
 	event("rec-yes", "customer_replied", map[string]any{"channel": "sms", "body": "yes"})
@@ -195,7 +207,7 @@ func recordDripAndChain(t *testing.T, d *Dev) {
 
 // recordedAt names the interpreter version of new recordings (see
 // workflows/versioning.go, changeFlowControl).
-const recordedAt = "-flow-v4"
+var recordedAt = fmt.Sprintf("-flow-v%d", workflows.FlowControlLatest)
 
 func step(id, typ string, config map[string]any, next string) map[string]any {
 	return map[string]any{"id": id, "type": typ, "config": config, "next": next}
@@ -230,6 +242,9 @@ func saveRun(t *testing.T, d *Dev, name, workflowID, runID string) {
 	}
 	out := filepath.Join("..", "..", "workflows", "testdata", "histories", name+".json")
 	os.MkdirAll(filepath.Dir(out), 0o755)
+	if _, err := os.Stat(out); err == nil {
+		t.Fatalf("%s exists: it stands for runs in flight; record at a new changeFlowControl version (or remove it if this very code recorded it)", out)
+	}
 	if err := os.WriteFile(out, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

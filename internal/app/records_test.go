@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -111,5 +112,56 @@ func TestAppointmentsEnrollOncePerAppointment(t *testing.T) {
 	}
 	if started["appointment_booked"] != 2 || started["appointment_status_changed"] != 2 {
 		t.Errorf("enrollments started by type = %v", started)
+	}
+}
+
+// TestDeletedAppointmentTakesOnCancel: the reminder of an appointment wait
+// (triggered by the booking) is not sent once the appointment is deleted:
+// DELETE raises appointment_deleted, which reaches the waiting run, and the
+// wait takes on_cancel at once.
+func TestDeletedAppointmentTakesOnCancel(t *testing.T) {
+	d := startDev(t, t.TempDir(), 0)
+	defer d.Stop()
+	var contact, wf, appt struct{ ID string }
+	call(t, d, "POST", "/v1/contacts", map[string]any{"first_name": "Ada", "phone": "+14155550123"}, &contact)
+	if code := call(t, d, "POST", "/v1/workflows", map[string]any{"name": "reminder",
+		"triggers": []any{map[string]any{"id": "t1", "type": "appointment_booked"}}, "start": "w1", "steps": []any{
+			map[string]any{"id": "w1", "type": "wait", "config": map[string]any{"mode": "appointment", "offset": "-1m", "on_cancel": "x1"}, "next": "s1"},
+			map[string]any{"id": "s1", "type": "send_sms", "config": map[string]any{"body": "See you soon"}},
+			map[string]any{"id": "x1", "type": "add_tag", "config": map[string]any{"tags": []string{"cancelled"}}},
+		}}, &wf); code != 201 {
+		t.Fatalf("creating the workflow: %d", code)
+	}
+	if code := call(t, d, "POST", "/v1/workflows/"+wf.ID+"/publish", nil, nil); code != 200 {
+		t.Fatalf("publishing: %d", code)
+	}
+	start := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+	if code := call(t, d, "POST", "/v1/appointments", map[string]any{"contact_id": contact.ID, "calendar_id": "cal",
+		"start_time": start.Format(time.RFC3339), "end_time": start.Add(30 * time.Minute).Format(time.RFC3339)}, &appt); code != 201 {
+		t.Fatalf("booking: %d", code)
+	}
+	var list struct {
+		Items []enrollmentView `json:"items"`
+	}
+	deadline := time.Now().Add(time.Minute)
+	for len(list.Items) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		call(t, d, "GET", "/v1/workflows/"+wf.ID+"/enrollments?contact_id="+contact.ID, nil, &list)
+	}
+	if len(list.Items) != 1 {
+		t.Fatalf("the booking enrolled %d times", len(list.Items))
+	}
+	id := list.Items[0].ID
+	waitAt(t, d, id, "w1")
+	if code := call(t, d, "DELETE", "/v1/appointments/"+appt.ID, nil, nil); code != 204 {
+		t.Fatalf("deleting the appointment: %d", code)
+	}
+	e := waitFor(t, d, id, "completed")
+	var ran []string
+	for _, s := range e.Steps {
+		ran = append(ran, s.StepID+":"+s.Status)
+	}
+	if got := strings.Join(ran, ","); got != "w1:completed,x1:completed" {
+		t.Errorf("steps = %s, want the wait to take on_cancel", got)
 	}
 }

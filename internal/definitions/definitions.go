@@ -17,6 +17,7 @@ import (
 	"github.com/crmflow/crmflow/workflows/check"
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
+	"github.com/crmflow/crmflow/workflows/steps"
 )
 
 // Errors the API turns into answers.
@@ -90,8 +91,12 @@ func parse(raw []byte) (*definition.Definition, []byte, error) {
 
 // Get loads a workflow of the account.
 func (s *Service) Get(ctx context.Context, accountID, id string) (*models.Workflow, error) {
+	return s.getIn(s.DB.WithContext(ctx), accountID, id)
+}
+
+func (s *Service) getIn(tx *gorm.DB, accountID, id string) (*models.Workflow, error) {
 	var wf models.Workflow
-	err := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", accountID, id).First(&wf).Error
+	err := tx.Where("account_id = ? AND id = ?", accountID, id).First(&wf).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -112,8 +117,17 @@ func Decode(wf *models.Workflow) (*definition.Definition, error) {
 
 // Delete removes the workflow and stops it firing. Published versions stay,
 // so enrollments already running finish on the version they started on.
+// A workflow that other published workflows add contacts to or remove them
+// from is refused with an *InUseError (drafts do not count).
 func (s *Service) Delete(ctx context.Context, accountID, id string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.getIn(tx, accountID, id); err != nil {
+			return err
+		}
+		names := Naming(steps.RefWorkflow, id)
+		if err := RefuseInUse(tx, accountID, "the workflow", "", func(l *Live) bool { return l.WorkflowID != id && names(l) }); err != nil {
+			return err
+		}
 		res := tx.Where("account_id = ? AND id = ?", accountID, id).Delete(&models.Workflow{})
 		if res.Error != nil {
 			return fmt.Errorf("deleting workflow: %w", res.Error)
@@ -145,11 +159,16 @@ func (s *Service) Publish(ctx context.Context, accountID, id string) (*models.Wo
 		if errs != nil {
 			return errs
 		}
-		if err := checkReferences(tx, accountID, def); err != nil {
+		linkErrs, err := checkReferences(tx, accountID, def)
+		if err != nil {
 			return err
 		}
-		if err := checkWorkflowReferences(tx, accountID, id, def); err != nil {
+		stepErrs, err := checkStepReferences(tx, accountID, id, def)
+		if err != nil {
 			return err
+		}
+		if errs := append(linkErrs, stepErrs...); errs != nil {
+			return errs
 		}
 		now := time.Now().UTC()
 		v := models.WorkflowVersion{ID: models.NewID(), AccountID: accountID, WorkflowID: id, Version: wf.Version + 1,

@@ -20,7 +20,7 @@ var linkRef = regexp.MustCompile(`trigger_link(?:\.|\[\\?")([A-Za-z0-9_-]+)`)
 // the account that do not exist (today: trigger links in templates and in
 // trigger_link_clicked triggers), naming where each is used: such a send
 // would go out with an empty link.
-func checkReferences(tx *gorm.DB, accountID string, def *definition.Definition) error {
+func checkReferences(tx *gorm.DB, accountID string, def *definition.Definition) (validation.Errors, error) {
 	type use struct{ path, id string }
 	var uses []use
 	for i, s := range def.Steps {
@@ -39,11 +39,11 @@ func checkReferences(tx *gorm.DB, accountID string, def *definition.Definition) 
 		}
 	}
 	if len(uses) == 0 {
-		return nil
+		return nil, nil
 	}
 	found, err := existingIDs(tx, &models.TriggerLink{}, accountID, uses, func(u use) string { return u.id })
 	if err != nil {
-		return fmt.Errorf("checking trigger links: %w", err)
+		return nil, fmt.Errorf("checking trigger links: %w", err)
 	}
 	var errs validation.Errors
 	for _, u := range uses {
@@ -51,10 +51,7 @@ func checkReferences(tx *gorm.DB, accountID string, def *definition.Definition) 
 			errs = append(errs, validation.FieldError{Path: u.path, Message: fmt.Sprintf("trigger link %q does not exist", u.id)})
 		}
 	}
-	if errs != nil {
-		return errs
-	}
-	return nil
+	return errs, nil
 }
 
 // existingIDs returns which of the ids the uses name are rows of model in

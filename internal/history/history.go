@@ -44,8 +44,9 @@ func (s *Service) workflow(ctx context.Context, accountID, workflowID string) (*
 
 // stepRef is what the statistics need of a definition's step.
 type stepRef struct {
-	ID   string `json:"id"`
-	Type string `json:"type"`
+	ID     string          `json:"id"`
+	Type   string          `json:"type"`
+	Config json.RawMessage `json:"config"`
 }
 
 // definitionSteps reads the steps of a definition's JSON; a definition that

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -26,8 +27,13 @@ type Stats struct {
 	// GoalReached counts enrollments whose log has a completed goal step.
 	GoalReached int64
 	Steps       map[string]*StepStats
-	Messages    map[string]*MessageStats
-	ByDay       []*DayStats
+	// Branches has, for each split and if_else step, its completed visits
+	// (those Steps counts as executed) by the branch they took, as logged
+	// in output.branch: a split's path name, an if_else's branch name or
+	// "None" (no branch matched).
+	Branches map[string]map[string]int64
+	Messages map[string]*MessageStats
+	ByDay    []*DayStats
 }
 
 // StepStats counts one step's visits by status: each visit is in exactly
@@ -51,6 +57,9 @@ type DayStats struct {
 // messageStepTypes are the steps whose messages are counted per step.
 var messageStepTypes = map[string]bool{"send_sms": true, "send_email": true, "internal_notification": true}
 
+// branchStepTypes are the steps whose visits are counted by branch taken.
+var branchStepTypes = map[string]bool{"split": true, "if_else": true}
+
 // Stats counts a workflow's enrollments, step visits and messages. Each
 // number comes from a GROUP BY the database answers from an index; nothing
 // row by row travels into Go.
@@ -59,17 +68,27 @@ func (s *Service) Stats(ctx context.Context, f StatsFilter) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Stats{Steps: map[string]*StepStats{}, Messages: map[string]*MessageStats{}, ByDay: []*DayStats{}}
-	// Steps of the current definition show up even before anyone reached them.
-	for _, step := range definitionSteps(wf.Definition) {
+	st := &Stats{Steps: map[string]*StepStats{}, Branches: map[string]map[string]int64{},
+		Messages: map[string]*MessageStats{}, ByDay: []*DayStats{}}
+	// Steps of the current definition show up even before anyone reached
+	// them, and so do the branches a split or if_else has now.
+	current := definitionSteps(wf.Definition)
+	for _, step := range current {
 		st.Steps[step.ID] = &StepStats{}
 		if messageStepTypes[step.Type] {
 			st.Messages[step.ID] = &MessageStats{}
 		}
+		if branchStepTypes[step.Type] {
+			st.Branches[step.ID] = map[string]int64{}
+			for _, name := range branchNames(step) {
+				st.Branches[step.ID][name] = 0
+			}
+		}
 	}
 	db := s.DB.WithContext(ctx)
+	branches := func(db *gorm.DB, f StatsFilter, st *Stats) error { return branchStats(db, f, st, current) }
 	for _, count := range []func(*gorm.DB, StatsFilter, *Stats) error{
-		enrollmentStats, stepStats, s.goalStats, dayStats, messageStats,
+		enrollmentStats, stepStats, s.goalStats, branches, dayStats, messageStats,
 	} {
 		if err := count(db, f, st); err != nil {
 			return nil, fmt.Errorf("counting statistics of workflow %s: %w", f.WorkflowID, err)
@@ -154,16 +173,14 @@ func stepStats(db *gorm.DB, f StatsFilter, st *Stats) error {
 // goal step. The goal steps are read from every version of the workflow,
 // so the count is an index lookup on (workflow_id, step_id, status).
 func (s *Service) goalStats(db *gorm.DB, f StatsFilter, st *Stats) error {
-	var versions []models.WorkflowVersion
-	if err := db.Select("definition").Where("workflow_id = ?", f.WorkflowID).Find(&versions).Error; err != nil {
-		return fmt.Errorf("reading versions: %w", err)
+	steps, err := versionSteps(db, f.WorkflowID)
+	if err != nil {
+		return err
 	}
 	var goals []string
-	for _, v := range versions {
-		for _, step := range definitionSteps(v.Definition) {
-			if step.Type == "goal" {
-				goals = append(goals, step.ID)
-			}
+	for _, step := range steps {
+		if step.Type == "goal" {
+			goals = append(goals, step.ID)
 		}
 	}
 	if goals = unique(goals); len(goals) == 0 {
@@ -179,6 +196,83 @@ func (s *Service) goalStats(db *gorm.DB, f StatsFilter, st *Stats) error {
 		return fmt.Errorf("goals: %w", err)
 	}
 	return nil
+}
+
+// versionSteps are the steps of every published version of the workflow.
+func versionSteps(db *gorm.DB, workflowID string) ([]stepRef, error) {
+	var versions []models.WorkflowVersion
+	if err := db.Select("definition").Where("workflow_id = ?", workflowID).Find(&versions).Error; err != nil {
+		return nil, fmt.Errorf("reading versions: %w", err)
+	}
+	var steps []stepRef
+	for _, v := range versions {
+		steps = append(steps, definitionSteps(v.Definition)...)
+	}
+	return steps, nil
+}
+
+// branchStats counts the completed visits of split and if_else steps by
+// their output.branch. The steps are those of every version and of the
+// current definition (test runs may run a draft), so the rows are found by
+// idx_step_executions_wf_step (workflow_id, step_id, status, started_at);
+// only those rows are read, for their output.
+func branchStats(db *gorm.DB, f StatsFilter, st *Stats, current []stepRef) error {
+	steps, err := versionSteps(db, f.WorkflowID)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, step := range append(steps, current...) {
+		if branchStepTypes[step.Type] {
+			ids = append(ids, step.ID)
+		}
+	}
+	if ids = unique(ids); len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		StepID string
+		Branch *string
+		N      int64
+	}
+	branch := jsonText(db, "output", "branch")
+	q := inRange(db.Model(&models.StepExecution{}).Where("workflow_id = ? AND step_id IN ? AND status = ? AND step_type IN ?",
+		f.WorkflowID, ids, models.StepCompleted, []string{"split", "if_else"}), "started_at", f)
+	if err := q.Select("step_id, " + branch + " AS branch, COUNT(*) AS n").Group("step_id, " + branch).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("branches: %w", err)
+	}
+	for _, r := range rows {
+		if r.Branch == nil {
+			continue // a row logged without a branch names none to count
+		}
+		if st.Branches[r.StepID] == nil {
+			st.Branches[r.StepID] = map[string]int64{}
+		}
+		st.Branches[r.StepID][*r.Branch] += r.N
+	}
+	return nil
+}
+
+// branchNames are the branches a split or if_else step's config names:
+// a split's paths, an if_else's branches and "None".
+func branchNames(step stepRef) []string {
+	var c struct {
+		Paths    []struct{ Name string } `json:"paths"`
+		Branches []struct{ Name string } `json:"branches"`
+	}
+	if json.Unmarshal(step.Config, &c) != nil {
+		return nil
+	}
+	var names []string
+	for _, p := range append(c.Paths, c.Branches...) {
+		if p.Name != "" {
+			names = append(names, p.Name)
+		}
+	}
+	if step.Type == "if_else" {
+		names = append(names, "None")
+	}
+	return names
 }
 
 // dayStats: enrolled by the UTC day each enrollment started, completed and

@@ -13,17 +13,20 @@ import (
 	"github.com/crmflow/crmflow/models"
 )
 
-// Sizes of the benchmark's log: 100,000 enrollments of 10 steps each.
+// Sizes of the benchmark's log: 100,000 enrollments of 10 steps each,
+// step benchSplit an A/B split.
 const (
 	benchEnrollments = 100_000
 	benchSteps       = 10
+	benchSplit       = 5
 )
 
 // BenchmarkStatsMillionSteps fills a test database (SQLite, or PostgreSQL
 // with CRMFLOW_TEST_DATABASE_URL) with 1,000,000 execution-log rows of one
 // workflow by bulk INSERT ... SELECT, then times the statistics query over
 // everything and over one day, and logs the query plans: the per-step and
-// per-status counts must come from covering indexes (no table rows read).
+// per-status counts must come from covering indexes (no table rows read),
+// the split's branches from an index search (only the split's rows read).
 // Run it with: go test -run '^$' -bench StatsMillionSteps -benchtime 5x ./internal/history/
 func BenchmarkStatsMillionSteps(b *testing.B) {
 	db := testdb.Open(b)
@@ -54,6 +57,10 @@ func BenchmarkStatsMillionSteps(b *testing.B) {
 			if c.from == nil && (st.Enrolled != benchEnrollments || visits != benchEnrollments*benchSteps) {
 				b.Fatalf("counted %d enrollments and %d visits", st.Enrolled, visits)
 			}
+			split := fmt.Sprintf("s%d", benchSplit)
+			if br := st.Branches[split]; br["A"]+br["B"] != st.Steps[split].Executed || (c.from == nil && br["A"] != benchEnrollments/2) {
+				b.Fatalf("split %+v counted branches %v", st.Steps[split], br)
+			}
 		})
 	}
 	explain(b, db, wf)
@@ -71,11 +78,14 @@ func fill(b *testing.B, db *gorm.DB, acct, wf string) {
 	def := `{"name":"Bench","start":"s0","steps":[` + func() string {
 		var parts []string
 		for k := 0; k < benchSteps; k++ {
-			typ := "add_tag"
-			if k == 0 {
+			typ, config := "add_tag", `{}`
+			switch k {
+			case 0:
 				typ = "send_sms"
+			case benchSplit:
+				typ, config = "split", `{"paths":[{"name":"A","percent":50},{"name":"B","percent":50}]}`
 			}
-			parts = append(parts, fmt.Sprintf(`{"id":"s%d","type":"%s","config":{}}`, k, typ))
+			parts = append(parts, fmt.Sprintf(`{"id":"s%d","type":"%s","config":%s}`, k, typ, config))
 		}
 		return strings.Join(parts, ",")
 	}() + `]}`
@@ -116,11 +126,13 @@ func fill(b *testing.B, db *gorm.DB, acct, wf string) {
 	// Row i is step i % 10 of enrollment i / 10.
 	e, k := "(n / 10)", "(n % 10)"
 	stepStatus := fmt.Sprintf("CASE WHEN %s < 9 THEN 'completed' WHEN %s %% 10 = 0 THEN 'failed' WHEN %s %% 10 = 1 THEN 'waiting' ELSE 'completed' END", k, e, e)
-	stepType := fmt.Sprintf("CASE WHEN %s = 0 THEN 'send_sms' ELSE 'add_tag' END", k)
-	err = db.Exec(fmt.Sprintf(`INSERT INTO step_executions (id, account_id, workflow_id, enrollment_id, contact_id, step_id, visit, step_type, status, attempts, started_at)
-		SELECT %s, '%s', '%s', %s, %s, 's' || %s, 1, %s, %s, 1, %s FROM %s`,
+	stepType := fmt.Sprintf("CASE %s WHEN 0 THEN 'send_sms' WHEN %d THEN 'split' ELSE 'add_tag' END", k, benchSplit)
+	// Even enrollments take the split's path A, odd ones B.
+	output := fmt.Sprintf(`CASE WHEN %s = %d THEN CASE %s %% 2 WHEN 0 THEN '{"branch":"A"}' ELSE '{"branch":"B"}' END END`, k, benchSplit, e)
+	err = db.Exec(fmt.Sprintf(`INSERT INTO step_executions (id, account_id, workflow_id, enrollment_id, contact_id, step_id, visit, step_type, status, attempts, started_at, output)
+		SELECT %s, '%s', '%s', %s, %s, 's' || %s, 1, %s, %s, 1, %s, %s FROM %s`,
 		id("00000000-0000-7000-a000-", "n"), acct, wf, id("00000000-0000-7000-8000-", e), id("00000000-0000-7000-9000-", e+" % 5000"),
-		k, stepType, stepStatus, at(fmt.Sprintf("%d + %s * 86 + %s * 6", benchEpoch, e, k)), series(benchEnrollments*benchSteps))).Error
+		k, stepType, stepStatus, at(fmt.Sprintf("%d + %s * 86 + %s * 6", benchEpoch, e, k)), output, series(benchEnrollments*benchSteps))).Error
 	if err != nil {
 		b.Fatalf("inserting step executions: %v", err)
 	}
@@ -134,13 +146,16 @@ func fill(b *testing.B, db *gorm.DB, acct, wf string) {
 	b.Logf("inserted %d enrollments and %d step executions in %s", benchEnrollments, benchEnrollments*benchSteps, time.Since(start).Round(time.Millisecond))
 }
 
-// explain logs how the database answers the two big counts, and on
-// PostgreSQL how many rows each read.
+// explain logs how the database answers the two big counts and the
+// split's branches, and on PostgreSQL how many rows each read.
 func explain(b *testing.B, db *gorm.DB, wf string) {
 	b.Helper()
+	branch := jsonText(db, "output", "branch")
 	queries := []string{
 		fmt.Sprintf("SELECT step_id, status, COUNT(*) AS n FROM step_executions WHERE workflow_id = '%s' GROUP BY step_id, status", wf),
 		fmt.Sprintf("SELECT status, COUNT(*) AS n FROM enrollments WHERE workflow_id = '%s' GROUP BY status", wf),
+		fmt.Sprintf("SELECT step_id, %s AS branch, COUNT(*) AS n FROM step_executions WHERE workflow_id = '%s' AND step_id IN ('s%d') "+
+			"AND status = 'completed' AND step_type IN ('split', 'if_else') GROUP BY step_id, %s", branch, wf, benchSplit, branch),
 	}
 	prefix := "EXPLAIN QUERY PLAN "
 	if models.IsPostgres(db) {

@@ -90,16 +90,25 @@ func (s *Service) UpdateAppointment(ctx context.Context, accountID, id string, i
 	return s.GetAppointment(ctx, accountID, id)
 }
 
-// DeleteAppointment removes an appointment (cancelling is a status change).
+// DeleteAppointment removes an appointment (cancelling is a status change)
+// and raises appointment_deleted, which reaches the contact's runs (an
+// appointment wait takes on_cancel) and triggers nothing. Deleting one that
+// is not there raises nothing.
 func (s *Service) DeleteAppointment(ctx context.Context, accountID, id string) error {
-	res := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", accountID, id).Delete(&models.Appointment{})
-	if res.Error != nil {
-		return fmt.Errorf("deleting appointment %s: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return &NotFoundError{What: "appointment"}
-	}
-	return nil
+	return s.change(ctx, func(tx *gorm.DB) ([]*models.Event, error) {
+		var a models.Appointment
+		if err := first(forUpdate(tx), "appointment", accountID, id, &a); err != nil {
+			return nil, err
+		}
+		res := tx.Where("account_id = ? AND id = ?", accountID, id).Delete(&models.Appointment{})
+		if res.Error != nil {
+			return nil, fmt.Errorf("deleting appointment %s: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil, &NotFoundError{What: "appointment"}
+		}
+		return []*models.Event{appointmentEvent(&a, "appointment_deleted", "")}, nil
+	})
 }
 
 func applyAppointment(tx *gorm.DB, in AppointmentInput, a *models.Appointment) error {

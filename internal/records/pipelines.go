@@ -7,7 +7,9 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/steps"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -126,6 +128,15 @@ func (s *Service) DeletePipeline(ctx context.Context, accountID, id string) erro
 		if n > 0 {
 			return &ConflictError{Path: "", Message: fmt.Sprintf("the pipeline holds %d opportunities; move or delete them first", n)}
 		}
+		var stages []string
+		if err := tx.Model(&models.PipelineStage{}).Where("pipeline_id = ?", id).Pluck("id", &stages).Error; err != nil {
+			return fmt.Errorf("loading stages of pipeline %s: %w", id, err)
+		}
+		pipeline, stage := definitions.Naming(steps.RefPipeline, id), definitions.Naming(steps.RefStage, stages...)
+		if err := definitions.RefuseInUse(tx, accountID, fmt.Sprintf("the pipeline %q", pl.Name), "",
+			func(l *definitions.Live) bool { return pipeline(l) || stage(l) }); err != nil {
+			return err
+		}
 		if err := tx.Where("pipeline_id = ?", id).Delete(&models.PipelineStage{}).Error; err != nil {
 			return fmt.Errorf("deleting stages of pipeline %s: %w", id, err)
 		}
@@ -211,7 +222,8 @@ func saveStages(tx *gorm.DB, stages []models.PipelineStage) error {
 	return nil
 }
 
-// removeStage deletes a stage no longer listed, unless opportunities sit in it.
+// removeStage deletes a stage no longer listed, unless opportunities sit in
+// it or published workflows name it (a *definitions.InUseError).
 func removeStage(tx *gorm.DB, st *models.PipelineStage) error {
 	var n int64
 	if err := tx.Model(&models.Opportunity{}).Where("stage_id = ?", st.ID).Count(&n).Error; err != nil {
@@ -220,6 +232,10 @@ func removeStage(tx *gorm.DB, st *models.PipelineStage) error {
 	if n > 0 {
 		return &ConflictError{Path: "stages", Message: fmt.Sprintf(
 			"stage %q (%s) holds %d opportunities: keep it in the list, or move them to another stage first", st.Name, st.ID, n)}
+	}
+	if err := definitions.RefuseInUse(tx, st.AccountID, fmt.Sprintf("the stage %q (%s)", st.Name, st.ID), "stages",
+		definitions.Naming(steps.RefStage, st.ID)); err != nil {
+		return err
 	}
 	if err := tx.Delete(st).Error; err != nil {
 		return fmt.Errorf("deleting stage %s: %w", st.ID, err)

@@ -387,6 +387,44 @@ func TestAppointmentEvents(t *testing.T) {
 	wantNotFound(t, f.s.DeleteAppointment(ctx, f.other, a.ID), "appointment")
 }
 
+// TestDeletingAnAppointmentRaisesAppointmentDeleted: a deletion raises no
+// trigger event but appointment_deleted, which reaches the contact's runs
+// (a waiting appointment wait takes on_cancel); deleting one that is not
+// there (another account's, or one already deleted) raises nothing.
+func TestDeletingAnAppointmentRaisesAppointmentDeleted(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	a, err := f.s.BookAppointment(ctx, f.acct, AppointmentInput{ContactID: &f.contact, CalendarID: ptr("cal-1"),
+		StartTime: ptr("2026-12-03T15:00:00Z"), EndTime: ptr("2026-12-03T15:30:00Z"), Status: ptr("confirmed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.r.reset()
+	wantNotFound(t, f.s.DeleteAppointment(ctx, f.other, a.ID), "appointment")
+	if f.r.types() != "" {
+		t.Errorf("deleting another account's appointment raised %s", f.r.types())
+	}
+	if err := f.s.DeleteAppointment(ctx, f.acct, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	ev := f.r.last()
+	if f.r.types() != "appointment_deleted" || ev.ContactID != f.contact || ev.Data["appointment_id"] != a.ID ||
+		ev.Data["status"] != "confirmed" || ev.Data["start_time"] != "2026-12-03T15:00:00Z" {
+		t.Errorf("events = %s, last %+v", f.r.types(), ev)
+	}
+	if f.storedEvents(t, "appointment_deleted") != 1 {
+		t.Error("the deletion is not in the outbox exactly once")
+	}
+	if _, err := f.s.GetAppointment(ctx, f.acct, a.ID); !IsNotFound(err) {
+		t.Errorf("the appointment is still there: %v", err)
+	}
+	wantNotFound(t, f.s.DeleteAppointment(ctx, f.acct, a.ID), "appointment")
+	wantNotFound(t, f.s.DeleteAppointment(ctx, f.acct, "nope"), "appointment")
+	if f.r.types() != "appointment_deleted" || f.storedEvents(t, "appointment_deleted") != 1 {
+		t.Errorf("deleting what is not there raised events: %s", f.r.types())
+	}
+}
+
 // TestRecordsGoWithTheirContact: deleting a contact deletes its notes,
 // tasks, opportunities and appointments (the foreign keys cascade).
 func TestRecordsGoWithTheirContact(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/steps"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -109,16 +111,28 @@ func (s *Service) UpdateUser(ctx context.Context, accountID, id string, in UserI
 }
 
 // DeleteUser removes a user. Their notes stay, unsigned, and their tasks
-// become unassigned (the foreign keys do it).
+// become unassigned (the foreign keys do it). A user that published
+// workflows name (assign, notify, give tasks to) is refused with a
+// *definitions.InUseError naming them; drafts do not count.
 func (s *Service) DeleteUser(ctx context.Context, accountID, id string) error {
-	res := s.DB.WithContext(ctx).Where("account_id = ? AND id = ?", accountID, id).Delete(&models.User{})
-	if res.Error != nil {
-		return fmt.Errorf("deleting user %s: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return &NotFoundError{What: "user"}
-	}
-	return nil
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u models.User
+		if err := first(forUpdate(tx), "user", accountID, id, &u); err != nil {
+			return err
+		}
+		if err := definitions.RefuseInUse(tx, accountID, fmt.Sprintf("the user %q", u.Name), "",
+			definitions.Naming(steps.RefUser, id)); err != nil {
+			return err
+		}
+		res := tx.Where("account_id = ? AND id = ?", accountID, id).Delete(&models.User{})
+		if res.Error != nil {
+			return fmt.Errorf("deleting user %s: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return &NotFoundError{What: "user"}
+		}
+		return nil
+	})
 }
 
 func uniqueEmail(tx *gorm.DB, p *validation.Problems, u *models.User) error {

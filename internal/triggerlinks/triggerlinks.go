@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/internal/contacts"
+	"github.com/crmflow/crmflow/internal/definitions"
 	"github.com/crmflow/crmflow/internal/installkeys"
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows/validation"
@@ -145,21 +146,14 @@ func (s *Service) Update(ctx context.Context, accountID, id string, in Input) (*
 
 // InUseError refuses to delete a link that published workflows still
 // render or listen for: their sends would carry a dead link.
-type InUseError struct{ Workflows []string }
-
-func (e *InUseError) Error() string {
-	return "the trigger link is used by the published workflows " + strings.Join(e.Workflows, ", ") +
-		"; remove it from them and publish them (or draft them) first"
-}
+type InUseError = definitions.InUseError
 
 // Delete removes a link; every URL rendered for it then answers 404. A link
 // that published workflows use is refused with an *InUseError.
 func (s *Service) Delete(ctx context.Context, accountID, id string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if users, err := usedBy(tx, accountID, id); err != nil {
+		if err := definitions.RefuseInUse(tx, accountID, "the trigger link", "", usesLink(id)); err != nil {
 			return err
-		} else if len(users) > 0 {
-			return &InUseError{Workflows: users}
 		}
 		res := tx.Where("account_id = ? AND id = ?", accountID, id).Delete(&models.TriggerLink{})
 		if res.Error != nil {
@@ -175,23 +169,7 @@ func (s *Service) Delete(ctx context.Context, accountID, id string) error {
 // Template is what a builder writes in a step to render a link.
 func Template(id string) string { return "{{trigger_link." + id + "}}" }
 
-// usedBy names the published workflows whose live version mentions the link.
-func usedBy(tx *gorm.DB, accountID, linkID string) ([]string, error) {
-	var rows []struct {
-		Name       string
-		Definition []byte
-	}
-	err := tx.Table("workflows").Select("workflows.name, workflow_versions.definition").
-		Joins("JOIN workflow_versions ON workflow_versions.workflow_id = workflows.id AND workflow_versions.version = workflows.version").
-		Where("workflows.account_id = ? AND workflows.status = ?", accountID, models.WorkflowPublished).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("finding workflows that use trigger link %s: %w", linkID, err)
-	}
-	var names []string
-	for _, r := range rows {
-		if bytes.Contains(r.Definition, []byte(linkID)) {
-			names = append(names, fmt.Sprintf("%q", r.Name))
-		}
-	}
-	return names, nil
+// usesLink matches the live versions that mention the link anywhere.
+func usesLink(linkID string) func(*definitions.Live) bool {
+	return func(l *definitions.Live) bool { return bytes.Contains(l.Definition, []byte(linkID)) }
 }

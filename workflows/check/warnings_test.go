@@ -42,6 +42,23 @@ func TestWarningsForWaitsWithoutTimeout(t *testing.T) {
 	}
 }
 
+// A condition wait over now.* is checked only when an event reaches the
+// run and at its timeout, not as the clock moves: saving it warns, wherever
+// in the tree now.* is read.
+func TestWarningForConditionWaitOverNow(t *testing.T) {
+	for name, until := range map[string]string{
+		"leaf":     `{"field":"now.time","op":"gte","value":"10:00"}`,
+		"in a not": `{"all":[{"field":"contact.tags","op":"has_tag","value":"vip"},{"not":{"field":"now.day_of_week","op":"in","value":["sat","sun"]}}]}`,
+	} {
+		w := warnings(t, `{"name":"x","start":"w","steps":[{"id":"w","type":"wait","config":{"mode":"condition","until":`+until+`,"timeout":"1d"}}]}`)
+		msg, ok := w["steps[0].config.until"]
+		if len(w) != 1 || !ok || !strings.Contains(msg, "only when an event reaches the run and at the timeout") ||
+			!strings.Contains(msg, `mode "until"`) || !strings.Contains(msg, "resume_window") {
+			t.Errorf("%s: want one warning at steps[0].config.until about now.*; got %v", name, w)
+		}
+	}
+}
+
 func TestNoWarnings(t *testing.T) {
 	for name, steps := range map[string]string{
 		"event wait with timeout": `{"id":"w","type":"wait","config":{"mode":"event","events":[{"type":"customer_replied"}],"timeout":"3d","on_timeout":"e"},"next":"e"},

@@ -31,6 +31,15 @@ type addTask struct{ noTargets }
 func (addTask) Type() string { return "add_task" }
 func (addTask) Remote() bool { return false }
 
+// References names the assignee.
+func (addTask) References(s *definition.Step) []Reference {
+	var c addTaskConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	return literalRef(nil, "config.assignee_id", RefUser, c.AssigneeID)
+}
+
 func (addTask) Validate(p *validation.Problems, s *definition.Step) {
 	var c addTaskConfig
 	if !decodeConfig(p, s.Config, &c) {

@@ -29,6 +29,24 @@ type addToWorkflow struct{ noTargets }
 func (addToWorkflow) Type() string { return "add_to_workflow" }
 func (addToWorkflow) Remote() bool { return false }
 
+// References names the target workflow, which may be a draft (two
+// workflows that add each other are published one after the other) but
+// not the workflow itself: the contact is in it while the step runs, and
+// an enrollment still running keeps the same contact from entering again
+// whatever the re-entry setting, so the step could only ever be skipped.
+func (addToWorkflow) References(s *definition.Step) []Reference {
+	var c workflowConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	refs := literalRef(nil, "config.workflow_id", RefWorkflow, c.WorkflowID)
+	for i := range refs {
+		refs[i].SelfFault = "a workflow cannot add its contact to itself: " +
+			"the contact is still in it when the step runs, so it would always be skipped; use a goto step to loop"
+	}
+	return refs
+}
+
 func (addToWorkflow) Validate(p *validation.Problems, s *definition.Step) {
 	var c workflowConfig
 	if !decodeConfig(p, s.Config, &c) {

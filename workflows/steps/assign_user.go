@@ -32,6 +32,19 @@ type assignUser struct{ noTargets }
 func (assignUser) Type() string { return "assign_user" }
 func (assignUser) Remote() bool { return false }
 
+// References names the listed users.
+func (assignUser) References(s *definition.Step) []Reference {
+	var c assignUserConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	var refs []Reference
+	for i, id := range c.UserIDs {
+		refs = literalRef(refs, fmt.Sprintf("config.user_ids[%d]", i), RefUser, id)
+	}
+	return refs
+}
+
 func (assignUser) Validate(p *validation.Problems, s *definition.Step) {
 	var c assignUserConfig
 	if !decodeConfig(p, s.Config, &c) {

@@ -49,6 +49,17 @@ func (c *opportunityConfig) validate(p *validation.Problems) {
 	}
 }
 
+// references names the pipeline and the stage, which must be one of that
+// pipeline's when the pipeline is written out.
+func (c *opportunityConfig) references() []Reference {
+	refs := literalRef(nil, "config.pipeline_id", RefPipeline, c.PipelineID)
+	n := len(refs)
+	if refs = literalRef(refs, "config.stage_id", RefStage, c.StageID); len(refs) > n && n > 0 {
+		refs[n].Pipeline = refs[0].ID
+	}
+	return refs
+}
+
 // render renders every field; an empty result leaves the field as it is.
 func (c *opportunityConfig) render(call *Call) (OpportunityFields, error) {
 	var o OpportunityFields
@@ -75,6 +86,14 @@ type createOpportunity struct{ noTargets }
 
 func (createOpportunity) Type() string { return "create_opportunity" }
 func (createOpportunity) Remote() bool { return false }
+
+func (createOpportunity) References(s *definition.Step) []Reference {
+	var c opportunityConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	return c.references()
+}
 
 func (createOpportunity) Validate(p *validation.Problems, s *definition.Step) {
 	var c opportunityConfig

@@ -50,7 +50,7 @@ var KnownEvents = map[string]bool{
 	"contact_created": true, "contact_changed": true, "contact_tag_added": true, "contact_tag_removed": true,
 	"contact_dnd_changed": true, "note_added": true, "task_added": true, "task_completed": true,
 	"form_submitted": true, "survey_submitted": true, "appointment_booked": true, "appointment_status_changed": true,
-	"appointment_rescheduled": true, "opportunity_created": true, "opportunity_status_changed": true,
+	"appointment_rescheduled": true, "appointment_deleted": true, "opportunity_created": true, "opportunity_status_changed": true,
 	"pipeline_stage_changed": true, "invoice_paid": true, "payment_received": true, "order_submitted": true,
 	"subscription_changed": true, "customer_replied": true, "email_event": true, "trigger_link_clicked": true,
 	"inbound_webhook": true,

@@ -34,6 +34,19 @@ type internalNotification struct{ noTargets }
 func (internalNotification) Type() string { return "internal_notification" }
 func (internalNotification) Remote() bool { return true }
 
+// References names the users to notify.
+func (internalNotification) References(s *definition.Step) []Reference {
+	var c internalNotificationConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	var refs []Reference
+	for i, id := range c.UserIDs {
+		refs = literalRef(refs, fmt.Sprintf("config.user_ids[%d]", i), RefUser, id)
+	}
+	return refs
+}
+
 // A notification needs no contact: a scheduler run can tell the team too.
 func (internalNotification) ContactFree() bool { return true }
 

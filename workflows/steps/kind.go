@@ -6,6 +6,7 @@ package steps
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -13,6 +14,7 @@ import (
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/registry"
+	"github.com/crmflow/crmflow/workflows/template"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
 
@@ -189,3 +191,55 @@ func Types() []string { return kinds.Types() }
 // Planned are step types of the contract that this build does not run yet;
 // saving one gets a clear message instead of "unknown".
 var Planned = map[string]bool{}
+
+// Referrer is a kind whose config names records of the account by id
+// (users, pipelines, stages, workflows). Publishing refuses a reference to
+// a record that does not exist, and deleting a record that a published
+// workflow names is refused ("used by"). References runs on configs that
+// Validate may have faulted: read them with readConfig. It lists literal
+// ids only: a templated id is known when the step runs, and checked then.
+type Referrer interface {
+	References(s *definition.Step) []Reference
+}
+
+// Kinds of record a Reference names.
+const (
+	RefUser     = "user"
+	RefPipeline = "pipeline"
+	RefStage    = "stage"
+	RefWorkflow = "workflow"
+)
+
+// Reference is a record of the account that a step's config names.
+type Reference struct {
+	Path string // relative to the step, e.g. "config.user_ids[1]"
+	Kind string // RefUser, RefPipeline, RefStage or RefWorkflow
+	ID   string
+	// Pipeline is, for a stage, the pipeline the step names with it (a
+	// literal id), which the stage must belong to; "" when none is named.
+	Pipeline string
+	// SelfFault, for a workflow reference, refuses the workflow's own id,
+	// saying why (a workflow cannot add its contact to itself).
+	SelfFault string
+}
+
+// References lists the records step s names; nil for kinds that name none.
+func References(s *definition.Step) []Reference {
+	k, ok := Lookup(s.Type)
+	if !ok {
+		return nil
+	}
+	if r, ok := k.(Referrer); ok {
+		return r.References(s)
+	}
+	return nil
+}
+
+// literalRef appends a reference to id unless it is empty or a template.
+func literalRef(refs []Reference, path, kind, id string) []Reference {
+	id = strings.TrimSpace(id)
+	if id == "" || template.IsTemplate(id) {
+		return refs
+	}
+	return append(refs, Reference{Path: path, Kind: kind, ID: id})
+}

@@ -19,6 +19,15 @@ type removeFromWorkflow struct{ noTargets }
 func (removeFromWorkflow) Type() string { return "remove_from_workflow" }
 func (removeFromWorkflow) Remote() bool { return false }
 
+// References names the workflow to remove the contact from (its own id is fine).
+func (removeFromWorkflow) References(s *definition.Step) []Reference {
+	var c workflowConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	return literalRef(nil, "config.workflow_id", RefWorkflow, c.WorkflowID)
+}
+
 func (removeFromWorkflow) Validate(p *validation.Problems, s *definition.Step) {
 	var c workflowConfig
 	if !decodeConfig(p, s.Config, &c) {

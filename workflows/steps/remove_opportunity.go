@@ -23,6 +23,14 @@ type removeOpportunity struct{ noTargets }
 func (removeOpportunity) Type() string { return "remove_opportunity" }
 func (removeOpportunity) Remote() bool { return false }
 
+func (removeOpportunity) References(s *definition.Step) []Reference {
+	var c removeOpportunityConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	return literalRef(nil, "config.pipeline_id", RefPipeline, c.PipelineID)
+}
+
 func (removeOpportunity) Validate(p *validation.Problems, s *definition.Step) {
 	var c removeOpportunityConfig
 	if decodeConfig(p, s.Config, &c) {

@@ -21,6 +21,14 @@ type updateOpportunity struct{ noTargets }
 func (updateOpportunity) Type() string { return "update_opportunity" }
 func (updateOpportunity) Remote() bool { return false }
 
+func (updateOpportunity) References(s *definition.Step) []Reference {
+	var c opportunityConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	return c.references()
+}
+
 func (updateOpportunity) Validate(p *validation.Problems, s *definition.Step) {
 	var c opportunityConfig
 	if !decodeConfig(p, s.Config, &c) {

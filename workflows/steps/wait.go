@@ -51,6 +51,21 @@ type modeWarner interface {
 	warn(p *validation.Problems, c *waitConfig)
 }
 
+// Rechecker is a Runtime that says whether a wait checks what it waits for
+// once more when its deadline comes (an appointment wait reads its
+// appointment again, a condition wait takes its condition again) before it
+// times out. The interpreter's runtime does from flow-control version 5 on;
+// runs that started before time out as they did.
+type Rechecker interface {
+	RecheckAtDeadline() bool
+}
+
+// recheckAtDeadline: rt is a Rechecker that says so.
+func recheckAtDeadline(rt Runtime) bool {
+	r, ok := rt.(Rechecker)
+	return ok && r.RecheckAtDeadline()
+}
+
 func modeNames() string {
 	names := make([]string, 0, len(waitModes))
 	for n := range waitModes {

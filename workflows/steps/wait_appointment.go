@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -16,14 +17,26 @@ func init() { waitModes["appointment"] = appointmentMode{} }
 
 // appointmentMode waits until an offset before ("-1d") or after ("2h") the
 // start of the triggering appointment. A reschedule moves the timer; a
-// cancellation takes on_cancel (or exits when there is none).
+// cancellation or a deletion takes on_cancel (or exits when there is none).
+// When the timer fires it reads the appointment once more (Rechecker): a
+// change that raised no event (or whose event was lost) still counts.
 type appointmentMode struct{}
 
 // defaultAppointment is the appointment of the event that enrolled the contact.
 const defaultAppointment = "{{event.appointment_id}}"
 
-// appointmentEvents are the events that may move or cancel the appointment.
-var appointmentEvents = []EventMatcher{{Type: "appointment_status_changed"}, {Type: "appointment_rescheduled"}}
+// appointmentEvents are the events that may move or cancel the appointment;
+// deletedEvents adds its deletion (runs that recheck at the deadline only:
+// older runs did not wake on it).
+var (
+	appointmentEvents = []EventMatcher{{Type: "appointment_status_changed"}, {Type: "appointment_rescheduled"}}
+	deletedEvents     = append(slices.Clip(appointmentEvents), EventMatcher{Type: appointmentDeleted})
+)
+
+// appointmentDeleted is the event DELETE /v1/appointments/{id} raises: it
+// reaches the contact's runs (a waiting appointment wait takes on_cancel),
+// and is no trigger.
+const appointmentDeleted = "appointment_deleted"
 
 func (appointmentMode) fields() []string { return []string{"appointment_id", "offset", "on_cancel"} }
 
@@ -54,6 +67,12 @@ func (appointmentMode) run(ctx workflow.Context, rt Runtime, s *definition.Step,
 	if id == "" {
 		id = defaultAppointment
 	}
+	recheck := recheckAtDeadline(rt)
+	events := appointmentEvents
+	if recheck {
+		events = deletedEvents
+	}
+	fired := false // the timer fired: the time came, unless the appointment moved
 	for {
 		res, err := rt.Resolve(ctx, s, ResolveRequest{AppointmentID: id})
 		if err != nil {
@@ -66,18 +85,21 @@ func (appointmentMode) run(ctx workflow.Context, rt Runtime, s *definition.Step,
 		at := a.StartTime.Add(offset)
 		out := map[string]any{"appointment_id": a.ID, "start_time": a.StartTime.UTC().Format(time.RFC3339), "until": at.UTC().Format(time.RFC3339)}
 		if !at.After(workflow.Now(ctx)) {
-			out["passed"] = true
+			if !fired {
+				out["passed"] = true
+			}
 			return Outcome{Next: s.Next, Output: out}, nil
 		}
-		w, err := rt.Wait(ctx, s, WaitSpec{Until: at, Events: appointmentEvents, Reason: "until " + describeOffset(c.Offset) + " the appointment"})
+		w, err := rt.Wait(ctx, s, WaitSpec{Until: at, Events: events, Reason: "until " + describeOffset(c.Offset) + " the appointment"})
 		if err != nil {
 			return Outcome{}, err
 		}
-		if w.TimedOut {
+		if w.TimedOut && !recheck {
 			return Outcome{Next: s.Next, Output: out}, nil
 		}
-		// A change to some appointment: read ours again (its new time, or its cancellation).
-		_ = w.Event
+		// The time came, or a change to some appointment: read ours again
+		// (its new time, its cancellation, or that it is gone).
+		fired = w.TimedOut
 	}
 }
 

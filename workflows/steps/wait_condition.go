@@ -1,6 +1,8 @@
 package steps
 
 import (
+	"strings"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmflow/crmflow/workflows/condition"
@@ -11,8 +13,9 @@ import (
 func init() { waitModes["condition"] = conditionMode{} }
 
 // conditionMode waits until a condition tree holds. It is checked when the
-// wait begins and again whenever an event reaches the run (a contact
-// change, a tag, a reply...), since only those can change what it reads.
+// wait begins, again whenever an event reaches the run (a contact change, a
+// tag, a reply...), and once more at the timeout (Rechecker): now.* changes
+// with no event, so a tree that reads it may hold by then.
 type conditionMode struct{}
 
 // anyChange wakes the wait on every event, to check the condition again.
@@ -33,6 +36,32 @@ func (conditionMode) warn(p *validation.Problems, c *waitConfig) {
 	if c.Timeout == "" {
 		p.Add("config.timeout", "waits forever if the condition never holds: set timeout (and on_timeout)")
 	}
+	if readsNow(c.Until) {
+		p.Add("config.until", "reads now.*, which is checked only when an event reaches the run and at the timeout, not as time passes: "+
+			"to wait for a time of day use mode \"until\", or resume_window")
+	}
+}
+
+// readsNow: some leaf of the tree reads now.* (the clock), which no event
+// announces.
+func readsNow(n *condition.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Field == "now" || strings.HasPrefix(n.Field, "now.") {
+		return true
+	}
+	for _, k := range n.All {
+		if readsNow(k) {
+			return true
+		}
+	}
+	for _, k := range n.Any {
+		if readsNow(k) {
+			return true
+		}
+	}
+	return readsNow(n.Not)
 }
 
 func (conditionMode) targets(c *waitConfig) []Target { return timeoutTargets(c) }
@@ -57,6 +86,13 @@ func (conditionMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c
 			return Outcome{}, err
 		}
 		if w.TimedOut {
+			if recheckAtDeadline(rt) {
+				// The last chance: a tree over now.* may hold by now.
+				checks++
+				if ok, err := rt.Holds(ctx, s, c.Until, nil); err != nil || ok {
+					return Outcome{Next: s.Next, Output: map[string]any{"timed_out": false, "checks": checks}}, err
+				}
+			}
 			out := timedOut(s, c)
 			out.Output["checks"] = checks
 			return out, nil
