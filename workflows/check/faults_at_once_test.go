@@ -68,7 +68,10 @@ func TestEveryFaultOfAStepConfigIsNamedAtOnce(t *testing.T) {
 	exactFaults(t, "remove_from_workflow", flow(`{"id":"a","type":"remove_from_workflow","config":{"workflow_id":"{{contact.x","x":1}}`),
 		map[string]string{"steps[0].config.x": "unknown field", "steps[0].config.workflow_id": "parse"})
 	exactFaults(t, "mis-cased key", flow(`{"id":"a","type":"send_sms","config":{"Body":"hi"}}`),
-		map[string]string{"steps[0].config.Body": "unknown field", "steps[0].config.body": "is required"})
+		map[string]string{"steps[0].config.Body": `unknown field: did you mean "body"?`, "steps[0].config.body": "is required"})
+	// on_timeout does not also say it "needs a timeout" when the timeout is there, of the wrong type.
+	exactFaults(t, "timeout of the wrong type", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[{"type":"customer_replied"}],"timeout":30,"on_timeout":"a"}}`),
+		map[string]string{"steps[0].config.timeout": "must be a string"})
 	// The path whose percent is text is left out of the sum: no "add up to".
 	exactFaults(t, "split", `{"name":"x","start":"sp","steps":[
 		{"id":"sp","type":"split","config":{"paths":[{"name":"A","percent":"50","next":"a"},{"name":"B","percent":-10,"next":"b"}]}},

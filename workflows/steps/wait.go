@@ -195,7 +195,7 @@ func timeoutTargets(c *waitConfig) []Target {
 func validateTimeout(p *validation.Problems, c *waitConfig) {
 	if c.Timeout != "" {
 		validDuration(p, "config.timeout", c.Timeout)
-	} else if c.OnTimeout != "" {
+	} else if c.OnTimeout != "" && !p.WasRefused("config.timeout") { // a timeout of the wrong type is named already
 		p.Add("config.on_timeout", "needs a timeout")
 	}
 }

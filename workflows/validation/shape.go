@@ -119,7 +119,7 @@ func (w *shapeWalk) check(path string, v any, t reflect.Type) bool {
 		for _, k := range sortedKeys(obj) {
 			f, known := fields[k]
 			if !known {
-				w.errs = append(w.errs, FieldError{Path: JoinPath(path, k), Message: "unknown field"})
+				w.errs = append(w.errs, FieldError{Path: JoinPath(path, k), Message: unknownField(k, fields)})
 				if w.prune {
 					delete(obj, k)
 				}
@@ -196,4 +196,15 @@ func JSONType(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// unknownField names an unknown key, suggesting the field it differs from
+// only by case ("Body" for body): keys are matched exactly.
+func unknownField[F any](k string, fields map[string]F) string {
+	for name := range fields {
+		if strings.EqualFold(name, k) {
+			return fmt.Sprintf("unknown field: did you mean %q?", name)
+		}
+	}
+	return "unknown field"
 }

@@ -53,6 +53,21 @@ func (p *Problems) Refused(path string) {
 	}
 }
 
+// WasRefused reports whether the value at path (relative to this collector)
+// was refused already: a check that reads it as missing would say more.
+func (p *Problems) WasRefused(path string) bool {
+	if p.refused == nil {
+		return false
+	}
+	full := join(p.prefix, path)
+	for _, r := range *p.refused {
+		if r.path == full {
+			return true
+		}
+	}
+	return false
+}
+
 // dropped reports whether a fault at path speaks of a refused value.
 func (p *Problems) dropped(path string) bool {
 	if p.refused == nil {
