@@ -50,6 +50,8 @@ func stuckQuery(c echo.Context) (bool, time.Duration, error) {
 		return false, 0, badQuery("stuck_after", "%s", err.Error())
 	case d <= 0:
 		return false, 0, badQuery("stuck_after", "must be longer than zero")
+	case d > 1825*24*time.Hour:
+		return false, 0, badQuery("stuck_after", "must be at most 5 years (1825d)")
 	}
 	return true, d, nil
 }

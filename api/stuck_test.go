@@ -116,7 +116,7 @@ func TestListStuckEnrollments(t *testing.T) {
 
 	// Bad values name their parameter; another account's workflow is not found.
 	for q, param := range map[string]string{"?stuck=yes": "stuck", "?stuck=true&stuck_after=soon": "stuck_after",
-		"?stuck=true&stuck_after=0s": "stuck_after", "?stuck_after=3d": "stuck_after"} {
+		"?stuck=true&stuck_after=0s": "stuck_after", "?stuck_after=3d": "stuck_after", "?stuck=true&stuck_after=1826d": "stuck_after"} {
 		wantPaths(t, v.do(http.MethodGet, base+q, nil).problem(http.StatusBadRequest), param)
 	}
 	v.do(http.MethodGet, "/v1/workflows/"+otherWF+"/enrollments?stuck=true", nil).problem(http.StatusNotFound)

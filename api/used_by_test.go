@@ -42,7 +42,7 @@ func TestRecordsThatPublishedWorkflowsNameCannotBeDeleted(t *testing.T) {
 	conflict := func(method, path string, body any, names string, paths ...string) {
 		t.Helper()
 		pr := v.do(method, path, body).problem(http.StatusConflict)
-		if pr.Type != typeConflict || !strings.Contains(pr.Detail, "used by the published workflows "+names) {
+		if pr.Type != typeConflict || !strings.Contains(pr.Detail, "used by the published workflow") || !namesAll(pr.Detail, names) {
 			t.Errorf("%s %s: %+v, want a conflict naming %s", method, path, pr, names)
 		}
 		if len(pr.Errors) != len(paths) {
@@ -68,4 +68,15 @@ func TestRecordsThatPublishedWorkflowsNameCannotBeDeleted(t *testing.T) {
 		expect(http.StatusOK)
 	v.do(http.MethodDelete, "/v1/pipelines/"+p.ID, nil).expect(http.StatusNoContent)
 	v.do(http.MethodDelete, "/v1/workflows/"+target, nil).expect(http.StatusNoContent)
+}
+
+// namesAll reports whether detail names every workflow of names (`"A", "B"`),
+// each followed by its id in parentheses.
+func namesAll(detail, names string) bool {
+	for _, n := range strings.Split(names, ", ") {
+		if !strings.Contains(detail, n+" (") {
+			return false
+		}
+	}
+	return true
 }

@@ -175,7 +175,7 @@ func TestDeletingAWorkflowThatPublishedWorkflowsAddToIsRefused(t *testing.T) {
 	}
 	var inUse *InUseError
 	if err := f.s.Delete(ctx, f.acct, target); !errors.As(err, &inUse) || strings.Join(inUse.Workflows, ",") != `"adds","removes"` ||
-		!strings.Contains(err.Error(), `the workflow is used by the published workflows "adds", "removes"`) {
+		!strings.Contains(err.Error(), `the workflow is used by the published workflows "adds" (`+inUse.IDs[0]+`), "removes" (`+inUse.IDs[1]+`)`) {
 		t.Fatalf("delete: %v, want it refused naming adds and removes", err)
 	}
 	if _, err := f.s.Get(ctx, f.acct, target); err != nil {

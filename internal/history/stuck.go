@@ -205,5 +205,8 @@ func span(d time.Duration) string {
 	case hours > 0:
 		return fmt.Sprintf("%dh %dm", hours, int(d%time.Hour/time.Minute))
 	}
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	}
 	return fmt.Sprintf("%dm", int(d/time.Minute))
 }

@@ -126,7 +126,7 @@ func (s *Service) DeletePipeline(ctx context.Context, accountID, id string) erro
 			return fmt.Errorf("counting opportunities of pipeline %s: %w", id, err)
 		}
 		if n > 0 {
-			return &ConflictError{Path: "", Message: fmt.Sprintf("the pipeline holds %d opportunities; move or delete them first", n)}
+			return &ConflictError{Path: "", Message: fmt.Sprintf("the pipeline holds %s; move or delete them first", opportunities(n))}
 		}
 		var stages []string
 		if err := tx.Model(&models.PipelineStage{}).Where("pipeline_id = ?", id).Pluck("id", &stages).Error; err != nil {
@@ -231,7 +231,7 @@ func removeStage(tx *gorm.DB, st *models.PipelineStage) error {
 	}
 	if n > 0 {
 		return &ConflictError{Path: "stages", Message: fmt.Sprintf(
-			"stage %q (%s) holds %d opportunities: keep it in the list, or move them to another stage first", st.Name, st.ID, n)}
+			"stage %q (%s) holds %s: keep it in the list, or move them to another stage first", st.Name, st.ID, opportunities(n))}
 	}
 	if err := definitions.RefuseInUse(tx, st.AccountID, fmt.Sprintf("the stage %q (%s)", st.Name, st.ID), "stages",
 		definitions.Naming(steps.RefStage, st.ID)); err != nil {
@@ -241,4 +241,12 @@ func removeStage(tx *gorm.DB, st *models.PipelineStage) error {
 		return fmt.Errorf("deleting stage %s: %w", st.ID, err)
 	}
 	return nil
+}
+
+// opportunities says how many: "1 opportunity", "3 opportunities".
+func opportunities(n int64) string {
+	if n == 1 {
+		return "1 opportunity"
+	}
+	return fmt.Sprintf("%d opportunities", n)
 }
