@@ -38,11 +38,7 @@ func (assignUser) References(s *definition.Step) []Reference {
 	if !readConfig(s.Config, &c) {
 		return nil
 	}
-	var refs []Reference
-	for i, id := range c.UserIDs {
-		refs = literalRef(refs, fmt.Sprintf("config.user_ids[%d]", i), RefUser, id)
-	}
-	return refs
+	return userRefs(c.UserIDs)
 }
 
 func (assignUser) Validate(p *validation.Problems, s *definition.Step) {

@@ -40,11 +40,7 @@ func (internalNotification) References(s *definition.Step) []Reference {
 	if !readConfig(s.Config, &c) {
 		return nil
 	}
-	var refs []Reference
-	for i, id := range c.UserIDs {
-		refs = literalRef(refs, fmt.Sprintf("config.user_ids[%d]", i), RefUser, id)
-	}
-	return refs
+	return userRefs(c.UserIDs)
 }
 
 // A notification needs no contact: a scheduler run can tell the team too.

@@ -6,6 +6,7 @@ package steps
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -242,4 +243,13 @@ func literalRef(refs []Reference, path, kind, id string) []Reference {
 		return refs
 	}
 	return append(refs, Reference{Path: path, Kind: kind, ID: id})
+}
+
+// userRefs are the references of a config's user_ids list.
+func userRefs(ids []string) []Reference {
+	var refs []Reference
+	for i, id := range ids {
+		refs = literalRef(refs, fmt.Sprintf("config.user_ids[%d]", i), RefUser, id)
+	}
+	return refs
 }
