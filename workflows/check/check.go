@@ -32,24 +32,66 @@ func Parse(raw []byte) (*definition.Definition, validation.Errors) {
 	if _, isObject := doc.(map[string]any); !isObject {
 		return nil, validation.Errors{{Path: "", Message: "the workflow definition must be a JSON object"}}
 	}
-	if errs := validation.Shape(doc, reflect.TypeFor[definition.Definition]()); errs != nil {
-		return nil, errs
+	if trailingData(raw) {
+		return nil, validation.Errors{{Path: "", Message: "unexpected data after the JSON object"}}
+	}
+	// Shape faults (unknown fields, wrong types) are named and taken out,
+	// as decodeConfig does inside step configs, and the rest is checked as
+	// if they had been omitted: every fault shows in one answer. What a
+	// taken-out value would make the later checks say ("is required", a
+	// step it leads to "unreachable") is dropped, see Problems.Refused and
+	// graph.
+	p := validation.NewProblems()
+	doc, shapeErrs := validation.Prune(doc, reflect.TypeFor[definition.Definition]())
+	body := raw
+	if shapeErrs != nil {
+		for _, e := range shapeErrs {
+			p.Add(e.Path, "%s", e.Message)
+		}
+		for _, e := range shapeErrs {
+			if !strings.HasPrefix(e.Message, "unknown field") {
+				parent := parentPath(e.Path)
+				p.At(parent).Refused(strings.TrimPrefix(strings.TrimPrefix(e.Path, parent), "."))
+			}
+		}
+		var err error
+		if body, err = json.Marshal(doc); err != nil {
+			return nil, append(p.Errors(), validation.FieldError{Path: "", Message: "invalid JSON: " + err.Error()})
+		}
 	}
 	var def definition.Definition
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&def); err != nil {
-		return nil, validation.Errors{decodeError(err)}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, validation.Errors{{Path: "", Message: "unexpected data after the JSON object"}}
+		return nil, append(p.Errors(), decodeError(err))
 	}
 	for i := range def.Triggers {
 		if condition.Empty(def.Triggers[i].Filters) {
 			def.Triggers[i].Filters = nil // "filters": {} is no filter, stored as none
 		}
 	}
-	return &def, Definition(&def)
+	definitionChecks(p, &def)
+	return &def, p.Errors()
+}
+
+// trailingData reports whether raw, whose first value decodes, has more after it.
+func trailingData(raw []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var first json.RawMessage
+	if err := dec.Decode(&first); err != nil {
+		return false
+	}
+	_, err := dec.Token()
+	return !errors.Is(err, io.EOF)
+}
+
+// parentPath is the path of the value that holds the one at path:
+// "steps[1]" for "steps[1].next", "steps" for "steps[1]", "" for "name".
+func parentPath(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i > 0 {
+		return path[:i]
+	}
+	return ""
 }
 
 func decodeError(err error) validation.FieldError {
@@ -73,6 +115,11 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // Definition validates a decoded definition.
 func Definition(def *definition.Definition) validation.Errors {
 	p := validation.NewProblems()
+	definitionChecks(p, def)
+	return p.Errors()
+}
+
+func definitionChecks(p *validation.Problems, def *definition.Definition) {
 	if strings.TrimSpace(def.Name) == "" {
 		p.Add("name", "is required")
 	}
@@ -104,7 +151,6 @@ func Definition(def *definition.Definition) validation.Errors {
 		}
 	}
 	graph(p, def)
-	return p.Errors()
 }
 
 func settings(p *validation.Problems, s *definition.Settings) {

@@ -136,3 +136,56 @@ func TestEmptyTimezoneIsOmitted(t *testing.T) {
 		t.Errorf("settings %+v, want %+v", empty.Settings, omitted.Settings)
 	}
 }
+
+// A type fault outside step configs is named with every other fault: the
+// wrongly typed value is left out and the rest is checked.
+func TestADefinitionLevelTypeFaultHidesNothing(t *testing.T) {
+	exactFaults(t, "filters as a list", `{"name":"x","triggers":[{"id":"t1","type":"contact_created","filters":[]}],"start":"w","steps":[
+		{"id":"w","type":"wait","config":{"mode":"delay","duration":"soon"},"next":"x"},
+		{"id":"w","type":"end"},
+		{"id":"x","type":"teleport"}]}`,
+		map[string]string{"triggers[0].filters": "must be an object, not a list", "steps[0].config.duration": "not a duration",
+			"steps[1].id": `duplicate step id "w"`, "steps[2].type": "unknown step type"})
+	exactFaults(t, "name as a number", `{"name":5,"start":"a","steps":[{"id":"a","type":"send_sms","config":{}},{"id":"b","type":"end"}]}`,
+		map[string]string{"name": "must be a string", "steps[0].config.body": "is required", "steps[1]": "unreachable"})
+	exactFaults(t, "settings fault", `{"name":"x","settings":{"timezone":3,"time_window":{"start":"9","end":"17:00"}},"start":"a","steps":[{"id":"a","type":"end"}]}`,
+		map[string]string{"settings.timezone": "must be a string", "settings.time_window.start": "HH:MM"})
+}
+
+// A refused next leaves the graph incomplete: the steps after it are not
+// called unreachable, but the other faults are named.
+func TestARefusedNextMakesNothingUnreachable(t *testing.T) {
+	exactFaults(t, "next as a number", flow(`{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":7},
+		{"id":"b","type":"wait","config":{"mode":"delay","duration":"-1d"},"next":"c"},
+		{"id":"c","type":"add_tag","config":{"tags":["t"]},"next":"nowhere"}`),
+		map[string]string{"steps[0].next": "must be a string", "steps[1].config.duration": "must be positive",
+			"steps[2].next": `no step has id "nowhere"`})
+	exactFaults(t, "on_failure as a list", flow(`{"id":"a","type":"webhook","config":{"url":"https://example.com"},"on_failure":["b"]},
+		{"id":"b","type":"end"}`),
+		map[string]string{"steps[0].on_failure": "must be a string"})
+	exactFaults(t, "start as a number", `{"name":"x","start":1,"steps":[{"id":"a","type":"end"},{"id":"b","type":"add_tag","config":{"tags":["t"]},"next":"zz"}]}`,
+		map[string]string{"start": "must be a string", "steps[1].next": `no step has id "zz"`})
+}
+
+// A step whose id or type is refused gets no more faults of its own, nor
+// do the steps that lead to it.
+func TestARefusedIDOrTypeSaysNothingMore(t *testing.T) {
+	exactFaults(t, "id as a number", flow(`{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"2"},
+		{"id":2,"type":"end"}`),
+		map[string]string{"steps[1].id": "must be a string"})
+	exactFaults(t, "type as a number", flow(`{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"b"},
+		{"id":"b","type":9,"next":"a"}`),
+		map[string]string{"steps[1].type": "must be a string"})
+	exactFaults(t, "step as a string", flow(`{"id":"a","type":"end"},"b"`),
+		map[string]string{"steps[1]": "must be an object"})
+}
+
+// A repeated id is named as a duplicate only, not also as unreachable, nor
+// are the steps it leads to.
+func TestADuplicateIDIsOnlyADuplicate(t *testing.T) {
+	exactFaults(t, "duplicate of start", `{"name":"x","start":"w","steps":[{"id":"w","type":"end"},{"id":"w","type":"end"}]}`,
+		map[string]string{"steps[1].id": `duplicate step id "w"`})
+	exactFaults(t, "duplicate leads on", flow(`{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"b"},
+		{"id":"b","type":"end"},{"id":"b","type":"add_tag","config":{"tags":["u"]},"next":"c"},{"id":"c","type":"end"}`),
+		map[string]string{"steps[2].id": `duplicate step id "b"`})
+}

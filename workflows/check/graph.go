@@ -22,6 +22,23 @@ type edge struct {
 // graph checks each step against its type, then the references between steps.
 func graph(p *validation.Problems, def *definition.Definition) {
 	index := map[string]int{}
+	dups := map[string][]int{} // the later steps that repeat an indexed id
+	isDup := make([]bool, len(def.Steps))
+	// A value the graph is read from that was refused (Parse took it out:
+	// a wrongly typed start, step, id, type, next or on_failure) leaves the
+	// graph incomplete. Then the checks that need all of it, unreachable
+	// steps and loops without a wait, are skipped: they would fault what
+	// the user did write. A refused id (or step) also skips the checks that
+	// a referenced id exists: the reference may name it.
+	partial, idsRefused := p.WasRefused("start"), false
+	for i := range def.Steps {
+		for _, f := range []string{"", ".id", ".type", ".next", ".on_failure"} {
+			if p.WasRefused(fmt.Sprintf("steps[%d]%s", i, f)) {
+				partial = true
+				idsRefused = idsRefused || f == "" || f == ".id"
+			}
+		}
+	}
 	for i := range def.Steps {
 		s := &def.Steps[i]
 		sp := p.At(fmt.Sprintf("steps[%d]", i))
@@ -30,6 +47,8 @@ func graph(p *validation.Problems, def *definition.Definition) {
 			sp.Add("id", "is required: 1 to 64 letters, digits, _ or -")
 		case dup:
 			sp.Add("id", "duplicate step id %q", s.ID)
+			dups[s.ID] = append(dups[s.ID], i)
+			isDup[i] = true
 		default:
 			index[s.ID] = i
 		}
@@ -68,25 +87,28 @@ func graph(p *validation.Problems, def *definition.Definition) {
 	if len(def.Steps) > MaxSteps {
 		p.Add("steps", "a workflow has at most %d steps, not %d: split it with add_to_workflow", MaxSteps, len(def.Steps))
 	}
-	if def.Start == "" {
-		return
-	}
-	if _, ok := index[def.Start]; !ok {
-		p.Add("start", "no step has id %q", def.Start)
-		return
+	if _, ok := index[def.Start]; !ok && def.Start != "" {
+		if !idsRefused {
+			p.Add("start", "no step has id %q", def.Start)
+		}
+		partial = true // nothing to walk the graph from
 	}
 	out := make([][]edge, len(def.Steps))
 	for i := range def.Steps {
 		out[i] = edges(&def.Steps[i])
 		for _, e := range out[i] {
-			if _, ok := index[e.to]; !ok {
+			if _, ok := index[e.to]; !ok && !idsRefused {
 				p.Add(fmt.Sprintf("steps[%d].%s", i, e.path), "no step has id %q", e.to)
 			}
 		}
 	}
-	reached := reachable(def, index, out)
+	if def.Start == "" || partial {
+		return
+	}
+	reached := reachable(def, index, dups, out)
 	for i := range def.Steps {
-		if !reached[i] && def.Steps[i].ID != "" {
+		// A duplicate id is named as such, not also as unreachable.
+		if !reached[i] && def.Steps[i].ID != "" && !isDup[i] {
 			p.Add(fmt.Sprintf("steps[%d]", i), "step %q is unreachable from start %q", def.Steps[i].ID, def.Start)
 		}
 	}
@@ -125,7 +147,10 @@ func edges(s *definition.Step) []edge {
 	return out
 }
 
-func reachable(def *definition.Definition, index map[string]int, out [][]edge) []bool {
+// reachable marks the steps reached from start. A step that repeats the id
+// of a reached one counts as reached, and so do the steps it leads to: they
+// are not unreachable, only behind an id that is named as a duplicate.
+func reachable(def *definition.Definition, index map[string]int, dups map[string][]int, out [][]edge) []bool {
 	seen := make([]bool, len(def.Steps))
 	stack := []int{index[def.Start]}
 	for len(stack) > 0 {
@@ -135,6 +160,7 @@ func reachable(def *definition.Definition, index map[string]int, out [][]edge) [
 			continue
 		}
 		seen[i] = true
+		stack = append(stack, dups[def.Steps[i].ID]...)
 		for _, e := range out[i] {
 			if j, ok := index[e.to]; ok && !seen[j] {
 				stack = append(stack, j)
