@@ -163,14 +163,16 @@ type StatsAnswer struct {
 }
 
 // StepStatsAnswer counts one step's visits by status; a split or if_else
-// step's executed visits also by the branch they took.
+// step's executed visits also by the branch they took, and by branch the
+// enrollments that took it and reached a goal.
 type StepStatsAnswer struct {
-	Executed int64            `json:"executed"`
-	Skipped  int64            `json:"skipped"`
-	Failed   int64            `json:"failed"`
-	Waiting  int64            `json:"waiting"`
-	Running  int64            `json:"running"`
-	Branches map[string]int64 `json:"branches,omitempty"`
+	Executed    int64            `json:"executed"`
+	Skipped     int64            `json:"skipped"`
+	Failed      int64            `json:"failed"`
+	Waiting     int64            `json:"waiting"`
+	Running     int64            `json:"running"`
+	Branches    map[string]int64 `json:"branches,omitempty"`
+	BranchGoals map[string]int64 `json:"branch_goals,omitempty"`
 }
 
 // MessageStatsAnswer counts one message step's messages.
@@ -210,7 +212,7 @@ func (s *server) workflowStats(c echo.Context) error {
 		Steps: map[string]StepStatsAnswer{}, Messages: map[string]MessageStatsAnswer{}, ByDay: []DayStatsAnswer{}}
 	for id, v := range st.Steps {
 		a.Steps[id] = StepStatsAnswer{Executed: v.Executed, Skipped: v.Skipped, Failed: v.Failed, Waiting: v.Waiting,
-			Running: v.Running, Branches: st.Branches[id]}
+			Running: v.Running, Branches: st.Branches[id], BranchGoals: st.BranchGoals[id]}
 	}
 	for id, v := range st.Messages {
 		a.Messages[id] = MessageStatsAnswer(*v)

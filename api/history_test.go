@@ -94,23 +94,37 @@ func TestStatsCountTheBranchesOfASplit(t *testing.T) {
 	def := simpleWorkflow("AB")
 	def["start"] = "ab"
 	def["steps"] = append(def["steps"].([]any), map[string]any{"id": "ab", "type": "split", "config": map[string]any{
-		"paths": []any{map[string]any{"name": "A", "percent": 50, "next": "s1"}, map[string]any{"name": "B", "percent": 50}}}})
+		"paths": []any{map[string]any{"name": "A", "percent": 50, "next": "s1"}, map[string]any{"name": "B", "percent": 50, "next": "won"}}}},
+		map[string]any{"id": "won", "type": "goal", "config": map[string]any{"events": []any{map[string]any{"type": "payment_received"}}}})
 	wf := str(v.createWorkflowAs(v.key, def)["id"])
 	v.do(http.MethodPost, "/v1/workflows/"+wf+"/publish", nil).expect(http.StatusOK)
 	ada := str(v.createContact(map[string]any{"first_name": "Ada"})["id"])
 	t0 := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
-	e := v.seedRun(wf, ada, t0, models.EnrollmentCompleted, "s1")
-	if err := v.db.Create(&models.StepExecution{ID: models.NewID(), AccountID: v.acct.ID, WorkflowID: wf, EnrollmentID: e,
-		ContactID: ada, StepID: "ab", Visit: 1, StepType: "split", Status: models.StepCompleted, Attempts: 1, StartedAt: t0,
-		Output: map[string]any{"branch": "A"}}).Error; err != nil {
-		t.Fatal(err)
+	// Ada took path A, then reached the goal; Bob took path B and did not.
+	logStep := func(e, contact, step, typ string, at time.Time, out map[string]any) {
+		t.Helper()
+		if err := v.db.Create(&models.StepExecution{ID: models.NewID(), AccountID: v.acct.ID, WorkflowID: wf, EnrollmentID: e,
+			ContactID: contact, StepID: step, Visit: 1, StepType: typ, Status: models.StepCompleted, Attempts: 1, StartedAt: at,
+			Output: out}).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
+	e := v.seedRun(wf, ada, t0, models.EnrollmentCompleted, "s1")
+	logStep(e, ada, "ab", "split", t0, map[string]any{"branch": "A"})
+	logStep(e, ada, "won", "goal", t0.Add(time.Hour), map[string]any{"met": true})
+	bob := str(v.createContact(map[string]any{"first_name": "Bob"})["id"])
+	e = v.seedRun(wf, bob, t0, models.EnrollmentCompleted)
+	logStep(e, bob, "ab", "split", t0, map[string]any{"branch": "B"})
 	var st StatsAnswer
 	v.do(http.MethodGet, "/v1/workflows/"+wf+"/stats", nil).expect(http.StatusOK).decode(&st)
-	if want := (StepStatsAnswer{Executed: 1, Branches: map[string]int64{"A": 1, "B": 0}}); !reflect.DeepEqual(st.Steps["ab"], want) {
+	if want := (StepStatsAnswer{Executed: 2, Branches: map[string]int64{"A": 1, "B": 1},
+		BranchGoals: map[string]int64{"A": 1, "B": 0}}); !reflect.DeepEqual(st.Steps["ab"], want) {
 		t.Errorf("steps[ab] = %+v, want %+v", st.Steps["ab"], want)
 	}
-	if st.Steps["s1"].Branches != nil {
+	if st.GoalReached != 1 {
+		t.Errorf("goal_reached = %d, want 1", st.GoalReached)
+	}
+	if st.Steps["s1"].Branches != nil || st.Steps["s1"].BranchGoals != nil {
 		t.Errorf("steps[s1] has branches: %+v", st.Steps["s1"])
 	}
 }

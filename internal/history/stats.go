@@ -32,8 +32,12 @@ type Stats struct {
 	// in output.branch: a split's path name, an if_else's branch name or
 	// "None" (no branch matched).
 	Branches map[string]map[string]int64
-	Messages map[string]*MessageStats
-	ByDay    []*DayStats
+	// BranchGoals has, for the same steps and branch names as Branches,
+	// the distinct enrollments with such a visit that reached a goal (as
+	// GoalReached counts them), to compare how the paths convert.
+	BranchGoals map[string]map[string]int64
+	Messages    map[string]*MessageStats
+	ByDay       []*DayStats
 }
 
 // StepStats counts one step's visits by status: each visit is in exactly
@@ -68,7 +72,7 @@ func (s *Service) Stats(ctx context.Context, f StatsFilter) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Stats{Steps: map[string]*StepStats{}, Branches: map[string]map[string]int64{},
+	st := &Stats{Steps: map[string]*StepStats{}, Branches: map[string]map[string]int64{}, BranchGoals: map[string]map[string]int64{},
 		Messages: map[string]*MessageStats{}, ByDay: []*DayStats{}}
 	// Steps of the current definition show up even before anyone reached
 	// them, and so do the branches a split or if_else has now.
@@ -177,17 +181,11 @@ func (s *Service) goalStats(db *gorm.DB, f StatsFilter, st *Stats) error {
 	if err != nil {
 		return err
 	}
-	var goals []string
-	for _, step := range steps {
-		if step.Type == "goal" {
-			goals = append(goals, step.ID)
-		}
-	}
-	if goals = unique(goals); len(goals) == 0 {
+	goals := goalSteps(steps)
+	if len(goals) == 0 {
 		return nil
 	}
-	q := db.Model(&models.StepExecution{}).
-		Where("workflow_id = ? AND step_id IN ? AND status = ? AND step_type = ?", f.WorkflowID, goals, models.StepCompleted, "goal")
+	q := goalReached(db, f.WorkflowID, goals)
 	if f.From != nil || f.To != nil {
 		q = q.Where("enrollment_id IN (?)",
 			inRange(db.Model(&models.Enrollment{}).Select("id").Where("workflow_id = ?", f.WorkflowID), "started_at", f))
@@ -196,6 +194,25 @@ func (s *Service) goalStats(db *gorm.DB, f StatsFilter, st *Stats) error {
 		return fmt.Errorf("goals: %w", err)
 	}
 	return nil
+}
+
+// goalSteps are the ids of the goal steps among steps.
+func goalSteps(steps []stepRef) []string {
+	var goals []string
+	for _, step := range steps {
+		if step.Type == "goal" {
+			goals = append(goals, step.ID)
+		}
+	}
+	return unique(goals)
+}
+
+// goalReached selects the log rows that make an enrollment count as having
+// reached a goal: completed visits of the goal steps. The rows are found by
+// idx_step_executions_wf_step (workflow_id, step_id, status, started_at).
+func goalReached(db *gorm.DB, workflowID string, goals []string) *gorm.DB {
+	return db.Model(&models.StepExecution{}).
+		Where("workflow_id = ? AND step_id IN ? AND status = ? AND step_type = ?", workflowID, goals, models.StepCompleted, "goal")
 }
 
 // versionSteps are the steps of every published version of the workflow.
@@ -215,7 +232,9 @@ func versionSteps(db *gorm.DB, workflowID string) ([]stepRef, error) {
 // their output.branch. The steps are those of every version and of the
 // current definition (test runs may run a draft), so the rows are found by
 // idx_step_executions_wf_step (workflow_id, step_id, status, started_at);
-// only those rows are read, for their output.
+// only those rows are read, for their output. BranchGoals counts, per
+// branch, the distinct enrollments of those rows that reached a goal: the
+// same rows, each with goalReached's rows of its enrollment.
 func branchStats(db *gorm.DB, f StatsFilter, st *Stats, current []stepRef) error {
 	steps, err := versionSteps(db, f.WorkflowID)
 	if err != nil {
@@ -236,9 +255,11 @@ func branchStats(db *gorm.DB, f StatsFilter, st *Stats, current []stepRef) error
 		N      int64
 	}
 	branch := jsonText(db, "output", "branch")
-	q := inRange(db.Model(&models.StepExecution{}).Where("workflow_id = ? AND step_id IN ? AND status = ? AND step_type IN ?",
-		f.WorkflowID, ids, models.StepCompleted, []string{"split", "if_else"}), "started_at", f)
-	if err := q.Select("step_id, " + branch + " AS branch, COUNT(*) AS n").Group("step_id, " + branch).Scan(&rows).Error; err != nil {
+	visits := func(q *gorm.DB) *gorm.DB {
+		return inRange(q.Where("workflow_id = ? AND step_id IN ? AND status = ? AND step_type IN ?",
+			f.WorkflowID, ids, models.StepCompleted, []string{"split", "if_else"}), "started_at", f)
+	}
+	if err := visits(db.Model(&models.StepExecution{})).Select("step_id, " + branch + " AS branch, COUNT(*) AS n").Group("step_id, " + branch).Scan(&rows).Error; err != nil {
 		return fmt.Errorf("branches: %w", err)
 	}
 	for _, r := range rows {
@@ -249,6 +270,30 @@ func branchStats(db *gorm.DB, f StatsFilter, st *Stats, current []stepRef) error
 			st.Branches[r.StepID] = map[string]int64{}
 		}
 		st.Branches[r.StepID][*r.Branch] += r.N
+	}
+	for id, names := range st.Branches {
+		st.BranchGoals[id] = map[string]int64{}
+		for name := range names {
+			st.BranchGoals[id][name] = 0
+		}
+	}
+	goals := goalSteps(steps)
+	if len(goals) == 0 || len(rows) == 0 {
+		return nil
+	}
+	rows = nil
+	// EXISTS, probed by idx_step_executions_visit (enrollment_id, step_id)
+	// for each visit in the range, rather than IN, which SQLite answers by
+	// walking every goal row of the workflow whatever the range.
+	q := visits(db.Table("step_executions AS v")).Where("EXISTS (?)",
+		goalReached(db, f.WorkflowID, goals).Select("1").Where("enrollment_id = v.enrollment_id"))
+	if err := q.Select("step_id, " + branch + " AS branch, COUNT(DISTINCT enrollment_id) AS n").Group("step_id, " + branch).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("branch goals: %w", err)
+	}
+	for _, r := range rows {
+		if r.Branch != nil {
+			st.BranchGoals[r.StepID][*r.Branch] = r.N
+		}
 	}
 	return nil
 }

@@ -14,11 +14,13 @@ import (
 )
 
 // Sizes of the benchmark's log: 100,000 enrollments of 10 steps each,
-// step benchSplit an A/B split.
+// step benchSplit an A/B split, step benchGoal a goal every third
+// enrollment reaches.
 const (
 	benchEnrollments = 100_000
 	benchSteps       = 10
 	benchSplit       = 5
+	benchGoal        = 8
 )
 
 // BenchmarkStatsMillionSteps fills a test database (SQLite, or PostgreSQL
@@ -61,6 +63,9 @@ func BenchmarkStatsMillionSteps(b *testing.B) {
 			if br := st.Branches[split]; br["A"]+br["B"] != st.Steps[split].Executed || (c.from == nil && br["A"] != benchEnrollments/2) {
 				b.Fatalf("split %+v counted branches %v", st.Steps[split], br)
 			}
+			if bg := st.BranchGoals[split]; c.from == nil && (bg["A"]+bg["B"] != st.GoalReached || st.GoalReached != (benchEnrollments+2)/3) {
+				b.Fatalf("%d reached the goal, counted by branch %v", st.GoalReached, bg)
+			}
 		})
 	}
 	explain(b, db, wf)
@@ -84,6 +89,8 @@ func fill(b *testing.B, db *gorm.DB, acct, wf string) {
 				typ = "send_sms"
 			case benchSplit:
 				typ, config = "split", `{"paths":[{"name":"A","percent":50},{"name":"B","percent":50}]}`
+			case benchGoal:
+				typ, config = "goal", `{"events":[{"type":"payment_received"}],"if_unmet":"continue"}`
 			}
 			parts = append(parts, fmt.Sprintf(`{"id":"s%d","type":"%s","config":%s}`, k, typ, config))
 		}
@@ -125,8 +132,10 @@ func fill(b *testing.B, db *gorm.DB, acct, wf string) {
 	}
 	// Row i is step i % 10 of enrollment i / 10.
 	e, k := "(n / 10)", "(n % 10)"
-	stepStatus := fmt.Sprintf("CASE WHEN %s < 9 THEN 'completed' WHEN %s %% 10 = 0 THEN 'failed' WHEN %s %% 10 = 1 THEN 'waiting' ELSE 'completed' END", k, e, e)
-	stepType := fmt.Sprintf("CASE %s WHEN 0 THEN 'send_sms' WHEN %d THEN 'split' ELSE 'add_tag' END", k, benchSplit)
+	// The goal is met by every third enrollment, skipped (unmet) by the others.
+	stepStatus := fmt.Sprintf("CASE WHEN %s = %d AND %s %% 3 <> 0 THEN 'skipped' WHEN %s < 9 THEN 'completed' WHEN %s %% 10 = 0 THEN 'failed' WHEN %s %% 10 = 1 THEN 'waiting' ELSE 'completed' END",
+		k, benchGoal, e, k, e, e)
+	stepType := fmt.Sprintf("CASE %s WHEN 0 THEN 'send_sms' WHEN %d THEN 'split' WHEN %d THEN 'goal' ELSE 'add_tag' END", k, benchSplit, benchGoal)
 	// Even enrollments take the split's path A, odd ones B.
 	output := fmt.Sprintf(`CASE WHEN %s = %d THEN CASE %s %% 2 WHEN 0 THEN '{"branch":"A"}' ELSE '{"branch":"B"}' END END`, k, benchSplit, e)
 	err = db.Exec(fmt.Sprintf(`INSERT INTO step_executions (id, account_id, workflow_id, enrollment_id, contact_id, step_id, visit, step_type, status, attempts, started_at, output)
@@ -156,6 +165,10 @@ func explain(b *testing.B, db *gorm.DB, wf string) {
 		fmt.Sprintf("SELECT status, COUNT(*) AS n FROM enrollments WHERE workflow_id = '%s' GROUP BY status", wf),
 		fmt.Sprintf("SELECT step_id, %s AS branch, COUNT(*) AS n FROM step_executions WHERE workflow_id = '%s' AND step_id IN ('s%d') "+
 			"AND status = 'completed' AND step_type IN ('split', 'if_else') GROUP BY step_id, %s", branch, wf, benchSplit, branch),
+		fmt.Sprintf("SELECT step_id, %s AS branch, COUNT(DISTINCT enrollment_id) AS n FROM step_executions AS v WHERE workflow_id = '%s' AND step_id IN ('s%d') "+
+			"AND status = 'completed' AND step_type IN ('split', 'if_else') AND started_at >= '%s' AND EXISTS (SELECT 1 FROM step_executions "+
+			"WHERE workflow_id = '%s' AND step_id IN ('s%d') AND status = 'completed' AND step_type = 'goal' AND enrollment_id = v.enrollment_id) GROUP BY step_id, %s",
+			branch, wf, benchSplit, time.Unix(benchEpoch, 0).UTC().Add(99*24*time.Hour).Format("2006-01-02 15:04:05"), wf, benchGoal, branch),
 	}
 	prefix := "EXPLAIN QUERY PLAN "
 	if models.IsPostgres(db) {
