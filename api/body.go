@@ -57,6 +57,7 @@ func readJSON(c echo.Context) ([]byte, error) {
 	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // a number too large for a float64 (1e400) is valid JSON: its field says what it takes
 	if err := dec.Decode(&v); err != nil {
 		return nil, malformed(err)
 	}

@@ -137,6 +137,9 @@ func TestWorkflowNestedFaultPaths(t *testing.T) {
 		`{"name":"x","start":"s1","triggers":[{"id":"t","type":"contact_created","filters":{"all":[{"field":"contact.email","op":"is","valu":1}]}}],"steps":[{"id":"s1","type":"end"}]}`: "triggers[0].filters.all[0].valu",
 		`{"name":"x","start":"s1","steps":[{"id":"s1","type":"send_sms","config":{"body":"hi","bdy":"x"}}]}`:                                                                             "steps[0].config.bdy",
 		`{"name":"x","start":"s1","steps":[{"id":"s1","type":"wait","config":{"mode":"delay","duration":5}}]}`:                                                                           "steps[0].config.duration",
+		// Valid JSON, though too large for a float: named at its path, not "malformed".
+		`{"name":1e400,"start":"s1","steps":[{"id":"s1","type":"end","retry":{"max_attempts":1e400}}]}`: "name",
+		`{"name":"x","start":"s1","steps":[{"id":"s1","type":"end"}],"bogus":1e400}`:                    "bogus",
 	}
 	for body, path := range cases {
 		wantPaths(t, v.do(http.MethodPost, "/v1/workflows", body).problem(http.StatusUnprocessableEntity), path)

@@ -49,8 +49,11 @@ func Parse(raw []byte) (*definition.Definition, validation.Errors) {
 			p.Add(e.Path, "%s", e.Message)
 		}
 		for _, e := range shapeErrs {
-			if !strings.HasPrefix(e.Message, "unknown field") {
-				parent := parentPath(e.Path)
+			parent := parentPath(e.Path)
+			switch meant, ok := validation.Meant(e); {
+			case ok: // "Next" for next: next is refused, not missing
+				p.At(parent).Refused(meant)
+			case !validation.IsUnknownField(e):
 				p.At(parent).Refused(strings.TrimPrefix(strings.TrimPrefix(e.Path, parent), "."))
 			}
 		}

@@ -68,7 +68,7 @@ func TestEveryFaultOfAStepConfigIsNamedAtOnce(t *testing.T) {
 	exactFaults(t, "remove_from_workflow", flow(`{"id":"a","type":"remove_from_workflow","config":{"workflow_id":"{{contact.x","x":1}}`),
 		map[string]string{"steps[0].config.x": "unknown field", "steps[0].config.workflow_id": "parse"})
 	exactFaults(t, "mis-cased key", flow(`{"id":"a","type":"send_sms","config":{"Body":"hi"}}`),
-		map[string]string{"steps[0].config.Body": `unknown field: did you mean "body"?`, "steps[0].config.body": "is required"})
+		map[string]string{"steps[0].config.Body": `unknown field: did you mean "body"?`})
 	// on_timeout does not also say it "needs a timeout" when the timeout is there, of the wrong type.
 	exactFaults(t, "timeout of the wrong type", flow(`{"id":"a","type":"wait","config":{"mode":"event","events":[{"type":"customer_replied"}],"timeout":30,"on_timeout":"a"}}`),
 		map[string]string{"steps[0].config.timeout": "must be a string"})
@@ -188,4 +188,23 @@ func TestADuplicateIDIsOnlyADuplicate(t *testing.T) {
 	exactFaults(t, "duplicate leads on", flow(`{"id":"a","type":"add_tag","config":{"tags":["t"]},"next":"b"},
 		{"id":"b","type":"end"},{"id":"b","type":"add_tag","config":{"tags":["u"]},"next":"c"},{"id":"c","type":"end"}`),
 		map[string]string{"steps[2].id": `duplicate step id "b"`})
+}
+
+// A key that differs from a field only by case is named once, with the
+// field meant, and that field counts as written: not "required", and the
+// steps it points at are not "unreachable". Nor are those of a branch list
+// of the wrong type.
+func TestAMisCasedKeyIsNamedOnce(t *testing.T) {
+	exactFaults(t, "Next", `{"name":"x","start":"s1","steps":[
+		{"id":"s1","type":"wait","Next":"s2","config":{"mode":"delay","Duration":"5s"}},
+		{"id":"s2","type":"end"}]}`,
+		map[string]string{"steps[0].Next": `did you mean "next"?`, "steps[0].config.Duration": `did you mean "duration"?`})
+	exactFaults(t, "branches as an object", `{"name":"x","start":"i","steps":[
+		{"id":"i","type":"if_else","config":{"branches":{"name":"A","when":{"field":"contact.email","op":"is_empty"},"next":"a"},"else":"b"}},
+		{"id":"a","type":"end"},{"id":"b","type":"end"}]}`,
+		map[string]string{"steps[0].config.branches": "must be a list"})
+	exactFaults(t, "Next in a branch", `{"name":"x","start":"i","steps":[
+		{"id":"i","type":"if_else","config":{"branches":[{"name":"A","when":{"field":"contact.email","op":"is_empty"},"Next":"a"}],"else":"b"}},
+		{"id":"a","type":"end"},{"id":"b","type":"end"}]}`,
+		map[string]string{"steps[0].config.branches[0].Next": `did you mean "next"?`})
 }

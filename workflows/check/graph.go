@@ -102,6 +102,11 @@ func graph(p *validation.Problems, def *definition.Definition) {
 			}
 		}
 	}
+	// A refused value inside a step's config (a branch list of the wrong
+	// type, a mis-cased "Next") may hold targets too: the graph is partial.
+	for i := range def.Steps {
+		partial = partial || p.RefusedWithin(fmt.Sprintf("steps[%d].config", i)) || p.WasRefused(fmt.Sprintf("steps[%d].config", i))
+	}
 	if def.Start == "" || partial {
 		return
 	}

@@ -41,7 +41,10 @@ func decodeConfig(p *validation.Problems, raw json.RawMessage, dst any) bool {
 			return false // the config is not even an object
 		}
 		for _, e := range errs {
-			if e.Message != "unknown field" {
+			switch meant, ok := validation.Meant(e); {
+			case ok: // "Duration" for duration: refused, not missing
+				cp.Refused(siblingPath(e.Path, meant))
+			case !validation.IsUnknownField(e):
 				cp.Refused(e.Path)
 			}
 		}
@@ -137,3 +140,11 @@ func required(p *validation.Problems, path, s string) bool {
 type noTargets struct{}
 
 func (noTargets) Targets(*definition.Step) []Target { return nil }
+
+// siblingPath is the path of key beside the value at path ("a.B", "b" -> "a.b").
+func siblingPath(path, key string) string {
+	if i := strings.LastIndexAny(path, ".["); i > 0 {
+		return path[:i] + "." + key
+	}
+	return key
+}

@@ -203,8 +203,25 @@ func JSONType(v any) string {
 func unknownField[F any](k string, fields map[string]F) string {
 	for name := range fields {
 		if strings.EqualFold(name, k) {
-			return fmt.Sprintf("unknown field: did you mean %q?", name)
+			return fmt.Sprintf(didYouMean, name)
 		}
 	}
 	return "unknown field"
+}
+
+const didYouMean = "unknown field: did you mean %q?"
+
+// IsUnknownField reports whether e names an unknown field.
+func IsUnknownField(e FieldError) bool { return strings.HasPrefix(e.Message, "unknown field") }
+
+// Meant returns, for an unknown field that differs from a field only by
+// case, the field the user meant, as a sibling key of e.Path ("Next" at
+// steps[0].Next gives "next"). That field counts as refused, not missing:
+// no "is required", nor the steps it points at called unreachable.
+func Meant(e FieldError) (string, bool) {
+	var name string
+	if _, err := fmt.Sscanf(e.Message, didYouMean, &name); err != nil || name == "" {
+		return "", false
+	}
+	return name, true
 }

@@ -68,6 +68,21 @@ func (p *Problems) WasRefused(path string) bool {
 	return false
 }
 
+// RefusedWithin reports whether a value at path or inside it (relative to
+// this collector) was refused.
+func (p *Problems) RefusedWithin(path string) bool {
+	if p.refused == nil {
+		return false
+	}
+	full := join(p.prefix, path)
+	for _, r := range *p.refused {
+		if r.path == full || within(r.path, full) {
+			return true
+		}
+	}
+	return false
+}
+
 // dropped reports whether a fault at path speaks of a refused value.
 func (p *Problems) dropped(path string) bool {
 	if p.refused == nil {
