@@ -146,3 +146,20 @@ func TestAnEmptyTreeIsNoCondition(t *testing.T) {
 		t.Errorf("faults %v", errs)
 	}
 }
+
+func TestTreesNestAtMostMaxDepth(t *testing.T) {
+	nest := func(depth int) *Node {
+		n := &Node{Field: "contact.email", Op: "is_empty"}
+		for i := 1; i < depth; i++ {
+			n = &Node{All: []*Node{n}}
+		}
+		return n
+	}
+	for depth, refused := range map[int]bool{MaxDepth: false, MaxDepth + 1: true} {
+		p := validation.NewProblems()
+		Validate(p, nest(depth))
+		if errs := p.Errors(); (len(errs) > 0) != refused {
+			t.Errorf("depth %d: faults %v, want refused %v", depth, errs, refused)
+		}
+	}
+}

@@ -12,6 +12,20 @@ import (
 // path. An empty tree ({} or null) is a fault: where a tree is optional
 // (filters), leave Empty ones out (they mean no filter) before calling it.
 func Validate(p *validation.Problems, n *Node) {
+	validate(p, n, 1)
+}
+
+// MaxDepth is how deeply groups may nest. Deeper trees are refused: no
+// rule needs them, and many JSON clients (jq among them) fail to read a
+// document that nests much deeper, so one such workflow would break
+// listing them all.
+const MaxDepth = 32
+
+func validate(p *validation.Problems, n *Node, depth int) {
+	if depth > MaxDepth {
+		p.Here("conditions nest more than %d groups deep: flatten the tree (all/any take lists)", MaxDepth)
+		return
+	}
 	if Empty(n) {
 		p.Here(`is empty: write a condition, a leaf {"field", "op", "value"} or a group {"all": [...]}, {"any": [...]} or {"not": {...}}`)
 		return
@@ -32,22 +46,22 @@ func Validate(p *validation.Problems, n *Node) {
 		p.Here("a condition is either a group (all, any or not) or a leaf (field, op, value), not both")
 		return
 	case n.All != nil:
-		validateList(p.At("all"), n.All)
+		validateList(p.At("all"), n.All, depth)
 	case n.Any != nil:
-		validateList(p.At("any"), n.Any)
+		validateList(p.At("any"), n.Any, depth)
 	case n.Not != nil:
-		Validate(p.At("not"), n.Not)
+		validate(p.At("not"), n.Not, depth+1)
 	default:
 		validateLeaf(p, n)
 	}
 }
 
-func validateList(p *validation.Problems, list []*Node) {
+func validateList(p *validation.Problems, list []*Node, depth int) {
 	if len(list) == 0 {
 		p.Here("a group needs at least one condition")
 	}
 	for i, c := range list {
-		Validate(p.At(fmt.Sprintf("[%d]", i)), c)
+		validate(p.At(fmt.Sprintf("[%d]", i)), c, depth+1)
 	}
 }
 
