@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"time"
 
 	"github.com/crmflow/crmflow/workflows"
 	"github.com/crmflow/crmflow/workflows/condition"
@@ -16,7 +15,7 @@ func (a *Activities) Evaluate(ctx context.Context, in workflows.EvaluateInput) (
 	if err != nil {
 		return 0, classify(err)
 	}
-	now := time.Now().UTC()
+	now := stepClock(ctx, in.StepInput)
 	for i, c := range in.Conditions {
 		if condition.Evaluate(c, condition.MapScope(scope), now) {
 			return i, nil

@@ -51,7 +51,7 @@ func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status
 	}
 	var finished time.Time
 	if status != models.StepRunning {
-		finished = stepFinished(ctx, in)
+		finished = stepClock(ctx, in)
 		row.FinishedAt = &finished
 	}
 	return finished, a.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -62,15 +62,17 @@ func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status
 	})
 }
 
-// stepFinished is when an action step ends, on the clock of its start (the
-// workflow's, StepInput.StartedAt). A local activity runs inside a workflow
-// task, whose clock trails the wall clock (it counts from when the server
-// handed out the task): its end is its start plus the time since the
-// interpreter scheduled it, so the next step, on the same clock, does not
-// start before it. A regular activity ends before the workflow task after
-// it starts, so the wall clock will do (the interpreter also starts the next
-// step no earlier than this, StepResult.FinishedAt).
-func stepFinished(ctx context.Context, in workflows.StepInput) time.Time {
+// stepClock is the time now on the clock of the step's start (the
+// workflow's, StepInput.StartedAt), what now.* reads and a step ends at. A
+// local activity runs inside a workflow task, whose clock trails the wall
+// clock (it counts from when the server handed out the task): now is its
+// start plus the time since the interpreter scheduled it, so the next step,
+// on the same clock, does not start before it. A regular activity ends
+// before the workflow task after it starts, so the wall clock will do (the
+// interpreter also starts the next step no earlier than this,
+// StepResult.FinishedAt); never before the step's start, which in a
+// time-skipping test runs ahead of the wall clock.
+func stepClock(ctx context.Context, in workflows.StepInput) time.Time {
 	now := time.Now()
 	if activity.IsActivity(ctx) && !in.StartedAt.IsZero() {
 		if info := activity.GetInfo(ctx); info.IsLocalActivity && !info.ScheduledTime.IsZero() {

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,4 +64,25 @@ func TestTimeWindowInTheContactsZone(t *testing.T) {
 	env := f.envAt(start)
 	f.run(env, e, nil)
 	mustEqual(t, "sent at", env.Now().UTC(), time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)) // Wednesday 09:00 JST
+}
+
+// now.* reads the workflow's clock in the workflow's timezone: three days
+// after Monday 07:00 in New York it is Thursday 07:00 there (12:00 UTC, and
+// whatever day the machine's clock says), and format_date's compare counts
+// days from that same now.
+func TestNowReadsTheWorkflowsClockInItsTimezone(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Noa")})
+	_, e := f.publish(`{"name": "now", "settings": {"timezone": "America/New_York"}, "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "3d"}, "next": "b"},
+		{"id": "b", "type": "if_else", "config": {"branches": [{"name": "thursday morning", "when": {"all": [
+			{"field": "now.day_of_week", "op": "is", "value": "thu"}, {"field": "now.time", "op": "is", "value": "07:00"},
+			{"field": "now.date", "op": "is", "value": "2026-12-03"}]}, "next": "d"}], "else": "late"}},
+		{"id": "d", "type": "format_date", "config": {"operation": "compare", "input": "2026-12-01"}, "next": "tag"},
+		{"id": "tag", "type": "add_tag", "config": {"tags": ["at {{now.time}} on {{now.day_of_week}}"]}},
+		{"id": "late", "type": "add_tag", "config": {"tags": ["late"]}}]}`)
+	env := f.envAt(monday)
+	f.run(env, e, nil)
+	mustEqual(t, "log", f.ran(e.ID), "w:completed,b:completed,d:completed,tag:completed")
+	mustEqual(t, "days from now", f.row(e.ID, "d").Output["days"], any(float64(-2)))
+	mustEqual(t, "tag", fmt.Sprint(f.row(e.ID, "tag").Output["tags"]), "[at 07:00 on thu]")
 }

@@ -333,3 +333,36 @@ func TestEventsReachRunningEnrollmentsAndRepliesStopThoseThatAskIt(t *testing.T)
 		t.Errorf("stopped enrollment = %s %q", got.Status, got.ExitReason)
 	}
 }
+
+// A trigger's now.* is the time the event occurred, read in its workflow's
+// timezone: 14:00 UTC is 09:00 in New York.
+func TestTriggerFiltersReadNowInTheWorkflowsTimezone(t *testing.T) {
+	f := newFixture(t)
+	defs := &definitions.Service{DB: f.db}
+	publish := func(zone, hour string) string {
+		wf, _, err := defs.Create(context.Background(), f.account, []byte(`{"name": "`+zone+`", "settings": {"timezone": "`+zone+`"},
+			"triggers": [{"id": "t", "type": "contact_tag_added", "filters": {"all": [
+				{"field": "event.tag", "op": "is", "value": "lead"}, {"field": "now.time", "op": "is", "value": "`+hour+`"}]}}],
+			"start": "a", "steps": [{"id": "a", "type": "add_tag", "config": {"tags": ["x"]}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := defs.Publish(context.Background(), f.account, wf.ID); err != nil {
+			t.Fatal(err)
+		}
+		return wf.ID
+	}
+	ny := publish("America/New_York", "09:00")
+	nyAtUTC := publish("America/New_York", "14:00")
+	utc := publish("UTC", "14:00")
+	ev := f.event(t, "lead")
+	ev.OccurredAt = time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	if err := f.svc.Route(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	for wf, want := range map[string]int{ny: 1, nyAtUTC: 0, utc: 1} {
+		if n := len(f.enrollments(t, wf)); n != want {
+			t.Errorf("workflow %s: %d enrollments, want %d", wf, n, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/calendar"
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/triggers"
@@ -48,7 +49,7 @@ func (s *Service) Route(ctx context.Context, ev *models.Event) error {
 
 func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error) {
 	var rows []models.PublishedTrigger
-	err := s.DB.WithContext(ctx).Select("id", "workflow_id", "trigger_id", "definition").
+	err := s.DB.WithContext(ctx).Select("id", "account_id", "workflow_id", "version", "trigger_id", "definition").
 		Where("account_id = ? AND type = ? AND match_key IN ?", ev.AccountID, ev.Type, condition.EventKeys(ev.Data)).
 		Order("workflow_id, id").Find(&rows).Error
 	if err != nil {
@@ -62,7 +63,10 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 	if err := s.DB.WithContext(ctx).Preload("Tags").Where("account_id = ? AND id = ?", ev.AccountID, ev.ContactID).First(&contact).Error; err != nil {
 		return nil, fmt.Errorf("loading contact of event %s: %w", ev.ID, err)
 	}
-	scope := condition.MapScope{"contact": contact.Fields(), "event": ev.Data, "now": condition.NowFields(time.Now().UTC())}
+	at := ev.OccurredAt
+	if at.IsZero() {
+		at = time.Now()
+	}
 	done := map[string]bool{}
 	var errs []error
 	for _, row := range rows {
@@ -77,18 +81,27 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 			errs = append(errs, err)
 			continue
 		}
-		if !condition.Evaluate(t.Filters, scope, time.Now()) || !triggers.Accepts(t, ev.Data) {
+		scope := condition.MapScope{"contact": contact.Fields(), "event": ev.Data}
+		if condition.ReadsNow(t.Filters) {
+			loc, err := s.zone(ctx, &row, &contact)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			scope["now"] = condition.NowFields(at.In(loc))
+		}
+		if !condition.Evaluate(t.Filters, scope, at) || !triggers.Accepts(t, ev.Data) {
 			continue
 		}
 		done[row.WorkflowID] = true
-		scope := ""
+		entryScope := ""
 		if k, ok := triggers.Lookup(t.Type); ok {
 			if sc, ok := k.(triggers.Scoped); ok {
-				scope = sc.EntryScope(ev.Data)
+				entryScope = sc.EntryScope(ev.Data)
 			}
 		}
 		e, created, err := s.Enroll(ctx, Request{AccountID: ev.AccountID, WorkflowID: row.WorkflowID,
-			ContactID: ev.ContactID, TriggerID: t.ID, Scope: scope, Event: ev})
+			ContactID: ev.ContactID, TriggerID: t.ID, Scope: entryScope, Event: ev})
 		switch {
 		case errors.Is(err, ErrNotPublished):
 			// drafted since the trigger index was read
@@ -99,6 +112,30 @@ func (s *Service) match(ctx context.Context, ev *models.Event) ([]string, error)
 		}
 	}
 	return started, errors.Join(errs...)
+}
+
+// zone is the timezone a trigger's now.* is read in: its workflow's
+// settings.timezone, resolved as steps resolve it. Only filters that read
+// now.* pay for the two reads.
+func (s *Service) zone(ctx context.Context, row *models.PublishedTrigger, contact *models.Contact) (*time.Location, error) {
+	var v models.WorkflowVersion
+	if err := s.DB.WithContext(ctx).Select("definition").Where("workflow_id = ? AND version = ?", row.WorkflowID, row.Version).
+		First(&v).Error; err != nil {
+		return nil, fmt.Errorf("reading the timezone of workflow %s: %w", row.WorkflowID, err)
+	}
+	var def struct {
+		Settings struct {
+			Timezone string `json:"timezone"`
+		} `json:"settings"`
+	}
+	if err := json.Unmarshal(v.Definition, &def); err != nil {
+		return nil, fmt.Errorf("reading the timezone of workflow %s: %w", row.WorkflowID, err)
+	}
+	var acct models.Account
+	if err := s.DB.WithContext(ctx).Select("timezone").Where("id = ?", row.AccountID).First(&acct).Error; err != nil {
+		return nil, fmt.Errorf("reading the timezone of account %s: %w", row.AccountID, err)
+	}
+	return calendar.Zone(def.Settings.Timezone, contact.Timezone, acct.Timezone), nil
 }
 
 // trigger decodes an indexed trigger once: a row never changes (publishing

@@ -4,7 +4,10 @@
 // empty, never an error, so conditions on optional data stay simple.
 package condition
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Node is a node of a condition tree: a leaf (field, op, value) or a group
 // (all, any, not).
@@ -38,7 +41,9 @@ func (m MapScope) Lookup(path string) (any, bool) {
 	return lookupPath(map[string]any(m), path)
 }
 
-// NowFields is what now.* reads in conditions.
+// NowFields is what now.* reads in conditions and templates: t as a wall
+// clock shows it in its location, which callers set to the workflow's
+// timezone (settings.timezone), so "now.time before 17:00" means 17:00 there.
 func NowFields(t time.Time) map[string]any {
 	return map[string]any{
 		"day_of_week": []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}[t.Weekday()],
@@ -46,4 +51,25 @@ func NowFields(t time.Time) map[string]any {
 		"date":        t.Format(time.DateOnly),
 		"iso":         t.Format(time.RFC3339),
 	}
+}
+
+// ReadsNow says whether some leaf of the tree reads now.* (the clock).
+func ReadsNow(n *Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Field == "now" || strings.HasPrefix(n.Field, "now.") {
+		return true
+	}
+	for _, k := range n.All {
+		if ReadsNow(k) {
+			return true
+		}
+	}
+	for _, k := range n.Any {
+		if ReadsNow(k) {
+			return true
+		}
+	}
+	return ReadsNow(n.Not)
 }

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"time"
 
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/template"
@@ -60,6 +61,18 @@ type Call struct {
 	// Chain lists the workflows whose add_to_workflow steps led to this
 	// enrollment, outermost first (add_to_workflow's depth limit).
 	Chain []string
+	// Now is the time on the step's clock (the workflow's), the one now.*
+	// reads: steps reading the time use it, not the wall clock, so they agree
+	// with the execution log and with time-skipping tests.
+	Now time.Time
+}
+
+// now is Call.Now, or the wall clock for a call made without one.
+func (c *Call) now() time.Time {
+	if c.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return c.Now
 }
 
 // Render renders a template of the step's config against the call's scope.

@@ -1,8 +1,6 @@
 package steps
 
 import (
-	"strings"
-
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmflow/crmflow/workflows/condition"
@@ -36,32 +34,10 @@ func (conditionMode) warn(p *validation.Problems, c *waitConfig) {
 	if c.Timeout == "" {
 		p.Add("config.timeout", "waits forever if the condition never holds: set timeout (and on_timeout)")
 	}
-	if readsNow(c.Until) {
+	if condition.ReadsNow(c.Until) {
 		p.Add("config.until", "reads now.*, which is checked only when an event reaches the run and at the timeout, not as time passes: "+
 			"to wait for a time of day use mode \"until\", or resume_window")
 	}
-}
-
-// readsNow: some leaf of the tree reads now.* (the clock), which no event
-// announces.
-func readsNow(n *condition.Node) bool {
-	if n == nil {
-		return false
-	}
-	if n.Field == "now" || strings.HasPrefix(n.Field, "now.") {
-		return true
-	}
-	for _, k := range n.All {
-		if readsNow(k) {
-			return true
-		}
-	}
-	for _, k := range n.Any {
-		if readsNow(k) {
-			return true
-		}
-	}
-	return readsNow(n.Not)
 }
 
 func (conditionMode) targets(c *waitConfig) []Target { return timeoutTargets(c) }

@@ -9,6 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // exact zones on machines without a zoneinfo database
 
+	"github.com/crmflow/crmflow/workflows/calendar"
 	"github.com/crmflow/crmflow/workflows/definition"
 	"github.com/crmflow/crmflow/workflows/validation"
 )
@@ -77,31 +78,11 @@ func decodeScheduleConfig(p *validation.Problems, raw json.RawMessage, dst any) 
 	return true
 }
 
-// Zone resolves a workflow's settings.timezone for a scheduled trigger:
-// "account" (or unset) is the account's zone, an IANA name is itself, and
-// "contact" is the contact's own zone falling back to the account's (an
-// empty or unknown contact zone falls back too). perContact says the zone
-// depends on the contact, which decides how often the schedule checks.
+// Zone resolves a workflow's settings.timezone for a scheduled trigger as
+// steps resolve it (calendar.Zone). perContact says the zone depends on the
+// contact ("contact"), which decides how often the schedule checks.
 func Zone(setting, accountZone, contactZone string) (loc *time.Location, perContact bool) {
-	switch setting {
-	case "contact":
-		if contactZone != "" {
-			if l, err := time.LoadLocation(contactZone); err == nil {
-				return l, true
-			}
-		}
-		return loadOrUTC(accountZone), true
-	case "", "account":
-		return loadOrUTC(accountZone), false
-	}
-	return loadOrUTC(setting), false
-}
-
-func loadOrUTC(name string) *time.Location {
-	if l, err := time.LoadLocation(name); err == nil && name != "" {
-		return l
-	}
-	return time.UTC
+	return calendar.Zone(setting, contactZone, accountZone), setting == "contact"
 }
 
 // decode reads a validated trigger's config into dst.
