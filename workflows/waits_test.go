@@ -199,6 +199,25 @@ func TestAppointmentWaitWithoutOnCancelExits(t *testing.T) {
 	}
 }
 
+// With no appointment to wait for, the reason says where the id should
+// have come from: the triggering event, or the config's template.
+func TestAppointmentWaitWithNoAppointmentSaysWhy(t *testing.T) {
+	for _, c := range []struct{ config, reason string }{
+		{`{"mode": "appointment"}`, "there is no appointment to wait for (the enrollment's event has no appointment_id) (step w)"},
+		{`{"mode": "appointment", "appointment_id": "{{contact.custom.appt}}"}`, "there is no appointment to wait for (config.appointment_id rendered empty) (step w)"},
+	} {
+		f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+		_, e := f.publish(`{"name": "reminder", "triggers": [], "start": "w", "steps": [
+			{"id": "w", "type": "wait", "config": ` + c.config + `, "next": "t"},
+			{"id": "t", "type": "add_tag", "config": {"tags": ["after"]}}]}`)
+		f.run(f.envAt(monday), e, nil)
+		got := f.enrollment(e.ID)
+		if got.Status != models.EnrollmentExited || got.ExitReason != c.reason {
+			t.Errorf("%s: enrollment = %s %q, want exited %q", c.config, got.Status, got.ExitReason, c.reason)
+		}
+	}
+}
+
 // When the timer fires the wait reads its appointment again: a change that
 // raised no event (a row deleted or cancelled behind the API's back, an
 // event lost) still counts. Runs that started before flow-control version 5
@@ -384,6 +403,10 @@ func TestResumeWindowHoldsTheEndOfAWaitUntilItOpens(t *testing.T) {
 	env := f.envAt(friday)
 	f.run(env, e, nil)
 	mustEqual(t, "resumed at", env.Now().UTC(), time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC))
+	out := f.row(e.ID, "w").Output
+	mustEqual(t, "waited", out["waited"], any("1h"))
+	mustEqual(t, "held by the window", out["held_by_window"], any(true))
+	mustEqual(t, "resumed_at", out["resumed_at"], any("2026-12-07T14:00:00Z"))
 }
 
 // A wait that many events wake continues as new in the middle, keeping its

@@ -113,12 +113,23 @@ func (s *Service) DeleteAppointment(ctx context.Context, accountID, id string) e
 
 func applyAppointment(tx *gorm.DB, in AppointmentInput, a *models.Appointment) error {
 	p := validation.NewProblems()
+	moved := false
 	if in.ContactID != nil {
-		a.ContactID = strings.TrimSpace(*in.ContactID)
+		id := strings.TrimSpace(*in.ContactID)
+		// The booking's enrollments and waits belong to its contact: handing
+		// the appointment over would leave them waiting on one that is no
+		// longer theirs, and the new contact would never see it booked.
+		if moved = a.ContactID != "" && id != a.ContactID; moved {
+			p.Add("contact_id", "cannot change: an appointment stays with the contact who booked it; cancel it and book one for the other contact")
+		} else {
+			a.ContactID = id
+		}
 	}
-	if a.ContactID == "" {
+	switch {
+	case moved:
+	case a.ContactID == "":
 		p.Add("contact_id", "is required")
-	} else if in.ContactID != nil {
+	case in.ContactID != nil:
 		ok, err := contactExists(tx, a.AccountID, a.ContactID)
 		if err != nil {
 			return err

@@ -382,6 +382,13 @@ func TestAppointmentEvents(t *testing.T) {
 	wantFaults(t, err, "end_time", "status", "calendar_id")
 	_, err = f.s.BookAppointment(ctx, f.acct, AppointmentInput{ContactID: ptr("nobody"), StartTime: ptr("soon")})
 	wantFaults(t, err, "contact_id", "calendar_id", "start_time", "end_time")
+	// An appointment stays with its contact (its waits and enrollments are
+	// theirs); naming the same contact again is no change.
+	_, err = f.s.UpdateAppointment(ctx, f.acct, a.ID, AppointmentInput{ContactID: ptr("someone-else"), Status: ptr("done")})
+	wantFaults(t, err, "contact_id", "status")
+	if _, err := f.s.UpdateAppointment(ctx, f.acct, a.ID, AppointmentInput{ContactID: ptr(" " + f.contact + " ")}); err != nil {
+		t.Errorf("naming its own contact again: %v", err)
+	}
 	_, err = f.s.UpdateAppointment(ctx, f.other, a.ID, AppointmentInput{Status: ptr("cancelled")})
 	wantNotFound(t, err, "appointment")
 	wantNotFound(t, f.s.DeleteAppointment(ctx, f.other, a.ID), "appointment")

@@ -15,10 +15,19 @@ func ValidateWindow(p *validation.Problems, w *definition.TimeWindow) {
 	if w == nil {
 		return
 	}
+	seen := map[time.Weekday]int{}
 	for i, d := range w.Days {
-		if _, ok := weekday(d); !ok {
-			p.Add(fmt.Sprintf("days[%d]", i), "unknown day %q (mon, tue, wed, thu, fri, sat, sun)", d)
+		wd, ok := weekday(d)
+		if !ok {
+			p.Add(fmt.Sprintf("days[%d]", i), "unknown day %q (mon, tue, wed, thu, fri, sat, sun; any case)", d)
+			continue
 		}
+		// Harmless to the window, but most likely a slip for another day.
+		if first, dup := seen[wd]; dup {
+			p.Add(fmt.Sprintf("days[%d]", i), "%q is listed twice (also days[%d])", d, first)
+			continue
+		}
+		seen[wd] = i
 	}
 	start, startOK := clock(w.Start)
 	if !startOK {
@@ -36,9 +45,9 @@ func ValidateWindow(p *validation.Problems, w *definition.TimeWindow) {
 // clockFault says what is wrong with a start or end that clock refused.
 func clockFault(s string) string {
 	if s == "" {
-		return "is required: a time of day as HH:MM"
+		return "is required: a time of day as HH:MM (24-hour, e.g. 09:00)"
 	}
-	return "must be a time of day as HH:MM"
+	return "must be a time of day as HH:MM (24-hour, e.g. 09:00 or 17:30)"
 }
 
 // Inside reports whether t lies in the window, read in loc. A window that

@@ -139,6 +139,24 @@ func (wait) Warn(p *validation.Problems, s *definition.Step) {
 	}
 }
 
+// Conditions are what the mode reads while the step waits: a condition
+// wait's until, an event wait's filters.
+func (wait) Conditions(s *definition.Step) []Condition {
+	var c waitConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	switch c.Mode {
+	case "condition":
+		if c.Until != nil {
+			return []Condition{{Path: "config.until", Tree: c.Until}}
+		}
+	case "event":
+		return matcherConditions("config.events", c.Events, false)
+	}
+	return nil
+}
+
 func (wait) Targets(s *definition.Step) []Target {
 	var c waitConfig
 	if !readConfig(s.Config, &c) {
@@ -163,24 +181,35 @@ func (wait) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, 
 	if err != nil || out.Exit || c.ResumeWindow == nil {
 		return out, err
 	}
-	return out, holdForWindow(ctx, rt, s, *c.ResumeWindow, "the resume window")
+	held, err := holdForWindow(ctx, rt, s, *c.ResumeWindow, "the resume window")
+	if err != nil || !held {
+		return out, err
+	}
+	// The mode's own output says what it waited for ("waited": "2s"); say
+	// too that the window held the contact longer, and until when.
+	if out.Output == nil {
+		out.Output = map[string]any{}
+	}
+	out.Output["held_by_window"] = true
+	out.Output["resumed_at"] = workflow.Now(ctx).UTC().Format(time.RFC3339)
+	return out, nil
 }
 
 // holdForWindow waits until the window opens in the workflow's timezone,
-// if it is closed now; waiting_for is "<window> (opens <time>)".
-func holdForWindow(ctx workflow.Context, rt Runtime, s *definition.Step, w definition.TimeWindow, window string) error {
+// if it is closed now (held); waiting_for is "<window> (opens <time>)".
+func holdForWindow(ctx workflow.Context, rt Runtime, s *definition.Step, w definition.TimeWindow, window string) (held bool, err error) {
 	res, err := rt.Resolve(ctx, s, ResolveRequest{Zone: true})
 	if err != nil {
-		return err
+		return false, err
 	}
 	loc := calendar.Zone(res.Zone, "", "")
 	now := workflow.Now(ctx)
 	opens := calendar.NextOpening(w, loc, now)
 	if !opens.After(now) {
-		return nil
+		return false, nil
 	}
 	_, err = rt.Wait(ctx, s, WaitSpec{Until: opens, Reason: window + " (opens " + WaitClock(opens, loc) + ")"})
-	return err
+	return err == nil, err
 }
 
 // timeoutTargets are the targets of the modes with a timeout.

@@ -107,6 +107,8 @@ func cancelled(s *definition.Step, c *waitConfig, a *Appointment) Outcome {
 	out := map[string]any{"cancelled": true}
 	reason := "the appointment was cancelled"
 	switch {
+	case (a == nil || a.ID == "") && c.AppointmentID != "":
+		reason = "there is no appointment to wait for (config.appointment_id rendered empty)"
 	case a == nil || a.ID == "":
 		reason = "there is no appointment to wait for (the enrollment's event has no appointment_id)"
 	case !a.Found:
