@@ -314,7 +314,7 @@ func TestValidateWindow(t *testing.T) {
 			map[string]string{"time_window.days[1]": `unknown day "someday"`}},
 		{"a day twice, in any case", &definition.TimeWindow{Days: []string{"Mon", "tue", "mon"}, Start: "9:00", End: "17:00"},
 			map[string]string{"time_window.days[2]": `"mon" is listed twice (also days[0])`}},
-				{"bad times", &definition.TimeWindow{Start: "9", End: "24:00"},
+		{"bad times", &definition.TimeWindow{Start: "9", End: "24:00"},
 			map[string]string{"time_window.start": "HH:MM", "time_window.end": "HH:MM"}},
 		{"start equals end", &definition.TimeWindow{Start: "09:00", End: "09:00"},
 			map[string]string{"time_window.end": "never open"}},
