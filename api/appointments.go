@@ -81,12 +81,10 @@ func (s *server) deleteAppointment(c echo.Context) error {
 }
 
 func (s *server) listAppointments(c echo.Context) error {
-	p, err := readPage(c)
-	if err != nil {
-		return err
-	}
-	status, err := statusParam(c, records.AppointmentStatuses)
-	if err != nil {
+	qr := readQuery(c)
+	p := qr.page()
+	status := qr.oneOf("status", records.AppointmentStatuses)
+	if err := qr.err(); err != nil {
 		return err
 	}
 	q := s.db.WithContext(c.Request().Context()).Where("account_id = ?", account(c).ID)

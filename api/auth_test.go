@@ -86,7 +86,7 @@ func TestTenantIsolation(t *testing.T) {
 		default:
 			t.Fatalf("route %s %s: which resource does it name? Add it to this test", r.Method, r.Path)
 		}
-		path := strings.Replace(strings.Replace(r.Path, ":id", id, 1), ":tag", "x", 1)
+		path := strings.NewReplacer(":id", id, ":tag", "x", ":version", "1").Replace(r.Path)
 		body, ok := bodies[r.Method+" "+r.Path]
 		if !ok && r.Method != http.MethodGet {
 			body = "{}"

@@ -156,8 +156,16 @@ func (s *server) answerContact(c echo.Context, accountID, id string) error {
 // compared in E.164), tag (without case), and q: a case-insensitive
 // substring of the name, email or phone.
 func (s *server) listContacts(c echo.Context) error {
-	p, err := readPage(c)
-	if err != nil {
+	qr := readQuery(c)
+	p := qr.page()
+	phone := ""
+	if v := qr.text("phone"); v != "" {
+		var err error
+		if phone, err = contacts.NormalizePhone(v, s.region()); err != nil {
+			qr.fault("phone", "%s", err.Error())
+		}
+	}
+	if err := qr.err(); err != nil {
 		return err
 	}
 	acct := account(c).ID
@@ -165,11 +173,7 @@ func (s *server) listContacts(c echo.Context) error {
 	if v := strings.TrimSpace(c.QueryParam("email")); v != "" {
 		q = q.Where("email = ?", strings.ToLower(v))
 	}
-	if v := strings.TrimSpace(c.QueryParam("phone")); v != "" {
-		phone, err := contacts.NormalizePhone(v, s.region())
-		if err != nil {
-			return badQuery("phone", "%s", err.Error())
-		}
+	if phone != "" {
 		q = q.Where("phone = ?", phone)
 	}
 	if v := strings.TrimSpace(c.QueryParam("tag")); v != "" {

@@ -161,31 +161,25 @@ func (s *server) cancelEnrollment(c echo.Context) error {
 	return s.answerDetail(c, e)
 }
 
-var enrollmentStatuses = map[string]bool{
-	models.EnrollmentPending: true, models.EnrollmentActive: true, models.EnrollmentWaiting: true,
-	models.EnrollmentCompleted: true, models.EnrollmentFailed: true, models.EnrollmentExited: true,
-}
+var enrollmentStatuses = []string{models.EnrollmentPending, models.EnrollmentActive, models.EnrollmentWaiting,
+	models.EnrollmentCompleted, models.EnrollmentFailed, models.EnrollmentExited}
 
 // listEnrollments lists a workflow's enrollments, filtered by ?status= and
 // ?contact_id=; ?stuck=true keeps the running ones that look stuck (stuck.go).
 func (s *server) listEnrollments(c echo.Context) error {
-	p, err := readPage(c)
-	if err != nil {
-		return err
-	}
-	stuck, stuckAfter, err := stuckQuery(c)
-	if err != nil {
+	qr := readQuery(c)
+	p := qr.page()
+	stuck, stuckAfter := qr.stuck()
+	status := qr.oneOf("status", enrollmentStatuses)
+	if err := qr.err(); err != nil {
 		return err
 	}
 	ctx, acct := c.Request().Context(), account(c).ID
 	q := s.db.WithContext(ctx).Where("account_id = ? AND workflow_id = ?", acct, param(c, "id"))
-	if st := c.QueryParam("status"); st != "" {
-		if !enrollmentStatuses[st] {
-			return badQuery("status", "must be one of pending, active, waiting, completed, failed, exited")
-		}
-		q = q.Where("status = ?", st)
+	if status != "" {
+		q = q.Where("status = ?", status)
 	}
-	if id := strings.TrimSpace(c.QueryParam("contact_id")); id != "" {
+	if id := qr.text("contact_id"); id != "" {
 		q = q.Where("contact_id = ?", id)
 	}
 	if _, err := s.definitions.Get(ctx, acct, param(c, "id")); errors.Is(err, definitions.ErrNotFound) {
@@ -194,7 +188,7 @@ func (s *server) listEnrollments(c echo.Context) error {
 		return err
 	}
 	if stuck {
-		return s.listStuckEnrollments(c, p, stuckAfter)
+		return s.listStuckEnrollments(c, p, status, stuckAfter)
 	}
 	var rows []models.Enrollment
 	if err := p.apply(q).Find(&rows).Error; err != nil {

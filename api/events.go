@@ -82,7 +82,8 @@ func (s *server) ingestEvent(c echo.Context) error {
 		if prev.Type != *in.Type {
 			// Another event under the same id would be silently lost.
 			return typed(http.StatusConflict, typeConflict, "Conflict",
-				fmt.Sprintf("event id %q was already used for a %s event; give each event its own id", externalID, prev.Type))
+				fmt.Sprintf("event id %q was already used for a %s event; give each event its own id", externalID, prev.Type),
+				validation.FieldError{Path: "id", Message: fmt.Sprintf("already used for a %s event", prev.Type)})
 		}
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 		return s.answerAccepted(c, prev)

@@ -174,7 +174,10 @@ func TestEventIDReusedForAnotherTypeConflicts(t *testing.T) {
 		t.Errorf("a repeat is not marked replayed")
 	}
 	body["type"] = "order_submitted"
-	v.do(http.MethodPost, "/v1/events", body).problem(http.StatusConflict)
+	p := v.do(http.MethodPost, "/v1/events", body).problem(http.StatusConflict)
+	if p.Type != typeConflict || len(p.Errors) != 1 || p.Errors[0].Path != "id" {
+		t.Errorf("reused id: %+v, want a conflict naming id", p)
+	}
 	if n := count[models.Event](t, v.db, "external_id = ?", "ev-1"); n != 1 {
 		t.Fatalf("%d events stored for one id", n)
 	}

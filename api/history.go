@@ -3,8 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -56,73 +54,38 @@ func logEntryAnswer(workflowID string, r *history.LogEntry) LogEntryAnswer {
 
 // historyPage reads ?limit= and ?cursor= of the newest-first history lists,
 // whose cursors carry a time as well as an id.
-func historyPage(c echo.Context) (int, *history.Cursor, error) {
-	limit := defaultLimit
-	if s := c.QueryParam("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			return 0, nil, badQuery("limit", "must be an integer from 1 to %d", maxLimit)
-		}
-		limit = n
+func (q *queryReader) historyPage() (int, *history.Cursor) {
+	limit := q.limit()
+	s := q.raw("cursor")
+	if s == "" {
+		return limit, nil
 	}
-	var after *history.Cursor
-	if s := c.QueryParam("cursor"); s != "" {
-		cur, err := history.DecodeCursor(s)
-		if err != nil {
-			return 0, nil, badQuery("cursor", "is not a cursor this API returned; pass next_cursor from the previous page")
-		}
-		after = cur
+	after, err := history.DecodeCursor(s)
+	if err != nil {
+		q.fault("cursor", "is not a cursor this API returned; pass next_cursor from the previous page")
+		return limit, nil
 	}
-	return limit, after, nil
+	return limit, after
 }
 
 // timeRange reads ?from= (inclusive) and ?to= (exclusive), RFC 3339 times.
-func timeRange(c echo.Context) (from, to *time.Time, err error) {
-	read := func(name string) (*time.Time, error) {
-		s := strings.TrimSpace(c.QueryParam(name))
-		if s == "" {
-			return nil, nil
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return nil, badQuery(name, "must be an RFC 3339 time, e.g. 2025-01-31T00:00:00Z")
-		}
-		t = t.UTC()
-		return &t, nil
-	}
-	if from, err = read("from"); err != nil {
-		return nil, nil, err
-	}
-	if to, err = read("to"); err != nil {
-		return nil, nil, err
-	}
+func (q *queryReader) timeRange() (from, to *time.Time) {
+	from, to = q.time("from"), q.time("to")
 	if from != nil && to != nil && !to.After(*from) {
-		return nil, nil, badQuery("to", "must be after from")
+		q.fault("to", "must be after from")
 	}
-	return from, to, nil
+	return from, to
 }
 
 // workflowLogs answers a workflow's execution log, newest first.
 func (s *server) workflowLogs(c echo.Context) error {
-	limit, after, err := historyPage(c)
-	if err != nil {
-		return err
-	}
-	from, to, err := timeRange(c)
-	if err != nil {
-		return err
-	}
+	q := readQuery(c)
+	limit, after := q.historyPage()
+	from, to := q.timeRange()
 	f := history.LogFilter{AccountID: account(c).ID, WorkflowID: param(c, "id"), From: from, To: to, Limit: limit, After: after,
-		StepID: strings.TrimSpace(c.QueryParam("step_id")), ContactID: strings.TrimSpace(c.QueryParam("contact_id"))}
-	if st := c.QueryParam("status"); st != "" {
-		ok := false
-		for _, known := range history.StepStatuses {
-			ok = ok || st == known
-		}
-		if !ok {
-			return badQuery("status", "must be one of %s", strings.Join(history.StepStatuses, ", "))
-		}
-		f.Status = st
+		StepID: q.text("step_id"), ContactID: q.text("contact_id"), Status: q.oneOf("status", history.StepStatuses)}
+	if err := q.err(); err != nil {
+		return err
 	}
 	rows, next, err := s.history().Logs(c.Request().Context(), f)
 	if errors.Is(err, history.ErrWorkflowNotFound) {
@@ -196,8 +159,9 @@ type DayStatsAnswer struct {
 
 // workflowStats answers a workflow's statistics over ?from= and ?to=.
 func (s *server) workflowStats(c echo.Context) error {
-	from, to, err := timeRange(c)
-	if err != nil {
+	q := readQuery(c)
+	from, to := q.timeRange()
+	if err := q.err(); err != nil {
 		return err
 	}
 	id := param(c, "id")
@@ -253,8 +217,9 @@ type StartedEnrollmentAnswer struct {
 
 // contactTimeline answers the contact's events and steps across workflows, newest first.
 func (s *server) contactTimeline(c echo.Context) error {
-	limit, after, err := historyPage(c)
-	if err != nil {
+	q := readQuery(c)
+	limit, after := q.historyPage()
+	if err := q.err(); err != nil {
 		return err
 	}
 	entries, next, err := s.history().Timeline(c.Request().Context(), account(c).ID, param(c, "id"), limit, after)

@@ -114,7 +114,10 @@ func TestInboundWebhookCreatesUpdatesAndEnrollsOnlyItsWorkflow(t *testing.T) {
 		t.Errorf("repeat = %+v, first = %+v", again, first)
 	}
 	// The same key with another payload is refused, not silently swallowed.
-	v.doAs("", http.MethodPost, hookA, map[string]any{"email": "other@example.com"}, "Idempotency-Key", "d-1").problem(http.StatusUnprocessableEntity)
+	p := v.doAs("", http.MethodPost, hookA, map[string]any{"email": "other@example.com"}, "Idempotency-Key", "d-1").problem(http.StatusUnprocessableEntity)
+	if len(p.Errors) != 1 || p.Errors[0].Path != "Idempotency-Key" {
+		t.Errorf("reused key: %+v, want it named by the header", p.Errors)
+	}
 
 	// Samples: every request, with its event and contact; the refused repeat last.
 	s := v.samples(a)
@@ -125,6 +128,9 @@ func TestInboundWebhookCreatesUpdatesAndEnrollsOnlyItsWorkflow(t *testing.T) {
 	v.doAs(v.otherKey, http.MethodGet, "/v1/workflows/"+a+"/triggers/hook/samples", nil).problem(http.StatusNotFound)
 	v.doAs(v.otherKey, http.MethodPost, "/v1/workflows/"+a+"/triggers/hook/rotate-webhook", nil).problem(http.StatusNotFound)
 	v.do(http.MethodGet, "/v1/workflows/"+a+"/triggers/nope/samples", nil).problem(http.StatusNotFound)
+	// A key too long to keep is named by the header too.
+	p = v.doAs("", http.MethodPost, hookA, map[string]any{"email": "k@example.com"}, "Idempotency-Key", strings.Repeat("k", 201)).problem(http.StatusBadRequest)
+	wantPaths(t, p, "Idempotency-Key")
 }
 
 func TestInboundWebhookRejectionsAreAnsweredAndKept(t *testing.T) {

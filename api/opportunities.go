@@ -79,12 +79,10 @@ func (s *server) deleteOpportunity(c echo.Context) error {
 }
 
 func (s *server) listOpportunities(c echo.Context) error {
-	p, err := readPage(c)
-	if err != nil {
-		return err
-	}
-	status, err := statusParam(c, records.OpportunityStatuses)
-	if err != nil {
+	qr := readQuery(c)
+	p := qr.page()
+	status := qr.oneOf("status", records.OpportunityStatuses)
+	if err := qr.err(); err != nil {
 		return err
 	}
 	q := s.db.WithContext(c.Request().Context()).Where("account_id = ?", account(c).ID)

@@ -28,24 +28,39 @@ type List[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// readPage reads ?limit= and ?cursor=; bad values answer 400 naming the parameter.
+// readPage reads ?limit= and ?cursor= of an endpoint that takes no other
+// parameters; bad values answer 400 naming each.
 func readPage(c echo.Context) (page, error) {
-	p := page{limit: defaultLimit}
-	if s := c.QueryParam("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			return p, badQuery("limit", "must be an integer from 1 to %d", maxLimit)
+	q := readQuery(c)
+	p := q.page()
+	return p, q.err()
+}
+
+// page reads ?limit= and ?cursor=.
+func (q *queryReader) page() page {
+	p := page{limit: q.limit()}
+	if s := q.raw("cursor"); s != "" {
+		if id, ok := decodeCursor(s); ok {
+			p.after = id
+		} else {
+			q.fault("cursor", "is not a cursor this API returned; pass next_cursor from the previous page")
 		}
-		p.limit = n
 	}
-	if s := c.QueryParam("cursor"); s != "" {
-		id, ok := decodeCursor(s)
-		if !ok {
-			return p, badQuery("cursor", "is not a cursor this API returned; pass next_cursor from the previous page")
-		}
-		p.after = id
+	return p
+}
+
+// limit reads ?limit=, defaultLimit when absent or refused.
+func (q *queryReader) limit() int {
+	s := q.raw("limit")
+	if s == "" {
+		return defaultLimit
 	}
-	return p, nil
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxLimit {
+		q.fault("limit", "must be an integer from 1 to %d", maxLimit)
+		return defaultLimit
+	}
+	return n
 }
 
 // apply restricts a query to the page, fetching one row more than the limit

@@ -69,11 +69,10 @@ func invalidAt(path, format string, args ...any) *Problem {
 	return invalid(validation.Errors{{Path: path, Message: fmt.Sprintf(format, args...)}})
 }
 
-// badQuery is the 400 answer to a query parameter that cannot be used.
+// badQuery is the 400 answer to one query parameter that cannot be used;
+// a handler reading several uses a queryReader to name them all.
 func badQuery(param, format string, args ...any) *Problem {
-	msg := fmt.Sprintf(format, args...)
-	return typed(http.StatusBadRequest, typeBadQuery, "Invalid query parameter", param+": "+msg,
-		validation.FieldError{Path: param, Message: msg})
+	return queryProblem(validation.Errors{{Path: param, Message: fmt.Sprintf(format, args...)}})
 }
 
 // notFound is the 404 answer; other accounts' resources answer exactly this too.

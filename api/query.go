@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/crmflow/crmflow/workflows/validation"
 )
 
 // queryParams maps "METHOD /echo/:path" to the query parameters the OpenAPI
@@ -79,7 +77,9 @@ func newQueryParams(doc []byte) (queryParams, error) {
 
 // check refuses query parameters the operation does not take, and ones
 // given twice, naming each (400). Routes the document does not describe are
-// left alone.
+// left alone. Where the operation reads parameters (all such are GETs), the
+// handler runs and adds the faults of the values it reads (queryReader), so
+// one answer names them all.
 func (q queryParams) check(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		allowed, known := q[c.Request().Method+" "+c.Path()]
@@ -87,7 +87,7 @@ func (q queryParams) check(next echo.HandlerFunc) echo.HandlerFunc {
 		if !known || len(values) == 0 {
 			return next(c)
 		}
-		var errs validation.Errors
+		r := readQuery(c)
 		names := make([]string, 0, len(values))
 		for name := range values {
 			names = append(names, name)
@@ -96,15 +96,24 @@ func (q queryParams) check(next echo.HandlerFunc) echo.HandlerFunc {
 		for _, name := range names {
 			switch {
 			case !allowed[name]:
-				errs = append(errs, validation.FieldError{Path: name, Message: "unknown query parameter" + takes(allowed)})
+				r.fault(name, "unknown query parameter%s", takes(allowed))
 			case len(values[name]) > 1:
-				errs = append(errs, validation.FieldError{Path: name, Message: "given more than once"})
+				r.fault(name, "given more than once")
 			}
 		}
-		if errs != nil {
-			return typed(http.StatusBadRequest, typeBadQuery, "Invalid query", "the query string has parameters this endpoint does not take", errs...)
+		if r.errs == nil {
+			return next(c)
 		}
-		return next(c)
+		if len(allowed) == 0 || c.Request().Method != http.MethodGet {
+			return r.err()
+		}
+		err := next(c)
+		if !r.checked && !c.Response().Committed {
+			// The handler stopped before reading the query (no API key...):
+			// the parameters are still refused, as before any other check.
+			return r.err()
+		}
+		return err
 	}
 }
 

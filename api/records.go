@@ -71,17 +71,3 @@ func whereEq(c echo.Context, q *gorm.DB, params ...string) *gorm.DB {
 	}
 	return q
 }
-
-// statusParam reads ?status= and checks it against the allowed values.
-func statusParam(c echo.Context, allowed []string) (string, error) {
-	v := strings.ToLower(strings.TrimSpace(c.QueryParam("status")))
-	if v == "" {
-		return "", nil
-	}
-	for _, a := range allowed {
-		if a == v {
-			return v, nil
-		}
-	}
-	return "", badQuery("status", "must be one of %s", strings.Join(allowed, ", "))
-}

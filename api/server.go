@@ -147,6 +147,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1(http.MethodDelete, "/v1/workflows/:id", s.deleteWorkflow)
 	v1(http.MethodPost, "/v1/workflows/:id/publish", s.publishWorkflow)
 	v1(http.MethodPost, "/v1/workflows/:id/draft", s.draftWorkflow)
+	s.versionRoutes(e)
 
 	v1(http.MethodPost, "/v1/workflows/:id/enrollments", s.enroll)
 	v1(http.MethodGet, "/v1/workflows/:id/enrollments", s.listEnrollments)

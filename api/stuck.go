@@ -26,43 +26,40 @@ type StuckEnrollmentAnswer struct {
 	Stuck StuckAnswer `json:"stuck"`
 }
 
-// stuckQuery reads ?stuck= (true or false) and ?stuck_after=, which only
-// ?stuck=true reads; bad values answer 400 naming the parameter.
-func stuckQuery(c echo.Context) (bool, time.Duration, error) {
-	var stuck bool
-	switch v := c.QueryParam("stuck"); v {
-	case "", "false":
-	case "true":
-		stuck = true
-	default:
-		return false, 0, badQuery("stuck", "must be true or false")
-	}
-	v := c.QueryParam("stuck_after")
+// stuck reads ?stuck= (true or false) and ?stuck_after=, which only
+// ?stuck=true reads.
+func (q *queryReader) stuck() (bool, time.Duration) {
+	stuck, given := q.boolean("stuck")
+	v := q.raw("stuck_after")
 	if v == "" {
-		return stuck, 0, nil
+		return stuck, 0
 	}
-	if !stuck {
-		return false, 0, badQuery("stuck_after", "is only read with stuck=true")
+	// A refused ?stuck= is named already; stuck_after is still checked.
+	if refused := !given && q.raw("stuck") != ""; !stuck && !refused {
+		q.fault("stuck_after", "is only read with stuck=true")
+		return false, 0
 	}
 	d, err := durations.Parse(v)
 	switch {
 	case err != nil:
-		return false, 0, badQuery("stuck_after", "%s", err.Error())
+		q.fault("stuck_after", "%s", err.Error())
 	case d <= 0:
-		return false, 0, badQuery("stuck_after", "must be longer than zero")
+		q.fault("stuck_after", "must be longer than zero")
 	case d > 1825*24*time.Hour:
-		return false, 0, badQuery("stuck_after", "must be at most 5 years (1825d)")
+		q.fault("stuck_after", "must be at most 5 years (1825d)")
+	default:
+		return stuck, d
 	}
-	return true, d, nil
+	return false, 0
 }
 
 // listStuckEnrollments answers ?stuck=true: the workflow's running
 // enrollments that look stuck, ordered and paged like the other lists,
-// still filtered by ?status= and ?contact_id= (checked by the caller).
-func (s *server) listStuckEnrollments(c echo.Context, p page, after time.Duration) error {
+// still filtered by status and ?contact_id= (checked by the caller).
+func (s *server) listStuckEnrollments(c echo.Context, p page, status string, after time.Duration) error {
 	rows, more, err := s.history().Stuck(c.Request().Context(), history.StuckFilter{
 		AccountID: account(c).ID, WorkflowID: param(c, "id"), StuckAfter: after, Limit: p.limit, After: p.after,
-		Status: c.QueryParam("status"), ContactID: strings.TrimSpace(c.QueryParam("contact_id")),
+		Status: status, ContactID: strings.TrimSpace(c.QueryParam("contact_id")),
 	})
 	if errors.Is(err, history.ErrWorkflowNotFound) {
 		return notFound("workflow")

@@ -81,8 +81,10 @@ func (s *server) deleteTask(c echo.Context) error {
 
 // listTasks lists a contact's tasks, optionally only open or completed ones.
 func (s *server) listTasks(c echo.Context) error {
-	p, err := readPage(c)
-	if err != nil {
+	qr := readQuery(c)
+	p := qr.page()
+	completed, filter := qr.boolean("completed")
+	if err := qr.err(); err != nil {
 		return err
 	}
 	contactID := param(c, "id")
@@ -90,12 +92,8 @@ func (s *server) listTasks(c echo.Context) error {
 		return err
 	}
 	q := s.db.WithContext(c.Request().Context()).Where("account_id = ? AND contact_id = ?", account(c).ID, contactID)
-	switch v := c.QueryParam("completed"); v {
-	case "":
-	case "true", "false":
-		q = q.Where("completed = ?", v == "true")
-	default:
-		return badQuery("completed", "must be true or false")
+	if filter {
+		q = q.Where("completed = ?", completed)
 	}
 	var rows []models.Task
 	if err := p.apply(q).Find(&rows).Error; err != nil {

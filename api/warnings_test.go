@@ -70,3 +70,36 @@ func TestWorkflowAnswersCarryWarnings(t *testing.T) {
 		t.Fatalf("warnings of a workflow without waits: %v", w)
 	}
 }
+
+// Reads of steps that cannot hold anything, and a wait until a time long
+// gone, are saved with a warning at the exact field that says so.
+func TestWorkflowAnswersWarnOfEmptyStepReadsAndPassedWaits(t *testing.T) {
+	v := newEnv(t)
+	def := simpleWorkflow("Typos")
+	def["steps"] = []any{
+		map[string]any{"id": "s1", "type": "send_sms", "config": map[string]any{"body": "Hi"}, "next": "u"},
+		map[string]any{"id": "u", "type": "wait", "config": map[string]any{"mode": "until", "at": "2020-01-01 09:00", "if_passed": "exit"}, "next": "b"},
+		map[string]any{"id": "b", "type": "if_else", "config": map[string]any{
+			"branches": []any{map[string]any{"name": "sent", "next": "e",
+				"when": map[string]any{"all": []any{
+					map[string]any{"field": "steps.s1.message_id", "op": "is_not_empty"},
+					map[string]any{"field": "steps.sl.message_id", "op": "is_not_empty"}}}}},
+			"else": "e"}},
+		map[string]any{"id": "e", "type": "send_email", "config": map[string]any{"subject": "Hi", "body": "Order {{ steps.webhook.response.body.id | upcase }}"}},
+	}
+	wf := v.do(http.MethodPost, "/v1/workflows", def).expect(http.StatusCreated).obj()
+	want := map[string]string{
+		"steps[1].config.at":                            `"2020-01-01 09:00" has passed already, so this step never waits: the contact exits the workflow here (if_passed: exit)`,
+		"steps[2].config.branches[0].when.all[1].field": `reads steps.sl, but no step has the id "sl"`,
+		"steps[3].config.body":                          `reads steps.webhook, but no step has the id "webhook"`,
+	}
+	got := warningsOf(t, wf)
+	if len(got) != len(want) {
+		t.Fatalf("POST warnings: %v", got)
+	}
+	for path, msg := range want {
+		if got[path] != msg {
+			t.Errorf("warning at %s = %q, want %q", path, got[path], msg)
+		}
+	}
+}

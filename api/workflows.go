@@ -16,7 +16,10 @@ import (
 
 // readOnlyWorkflowFields are the answer's own fields. A body that carries
 // them (a GET answer edited and PUT back) is accepted; they are ignored.
-var readOnlyWorkflowFields = []string{"id", "status", "version", "has_unpublished_changes", "created_at", "updated_at", "warnings"}
+// workflow_id and published_at are a version answer's (versions.go), so one
+// sent back as is restores that version as the draft.
+var readOnlyWorkflowFields = []string{"id", "status", "version", "has_unpublished_changes", "created_at", "updated_at", "warnings",
+	"workflow_id", "published_at"}
 
 // workflowAnswer is the stored definition plus the workflow's own fields.
 // It is built from the stored JSON so that the answer shows exactly what
@@ -24,19 +27,14 @@ var readOnlyWorkflowFields = []string{"id", "status", "version", "has_unpublishe
 // allowed but may not do what the author means, such as a wait that may
 // never end; they never block save or publish.
 func workflowAnswer(wf *models.Workflow) (map[string]json.RawMessage, error) {
-	out := map[string]json.RawMessage{}
-	if err := json.Unmarshal(wf.Definition, &out); err != nil {
+	out, err := definitionFields(wf.Definition)
+	if err != nil {
 		return nil, fmt.Errorf("reading definition of workflow %s: %w", wf.ID, err)
 	}
 	// Saved definitions passed check.Parse; one that no longer decodes
 	// (an older shape) warns of nothing rather than failing the answer.
 	var def definition.Definition
 	_ = json.Unmarshal(wf.Definition, &def)
-	for _, k := range []string{"triggers", "steps"} {
-		if v, ok := out[k]; !ok || string(v) == "null" {
-			out[k] = json.RawMessage("[]")
-		}
-	}
 	set := func(k string, v any) {
 		b, _ := json.Marshal(v)
 		out[k] = b
@@ -162,17 +160,15 @@ func (s *server) draftWorkflow(c echo.Context) error {
 
 // listWorkflows lists workflows, optionally only those of one ?status=.
 func (s *server) listWorkflows(c echo.Context) error {
-	p, err := readPage(c)
-	if err != nil {
+	qr := readQuery(c)
+	p := qr.page()
+	status := qr.oneOf("status", []string{models.WorkflowDraft, models.WorkflowPublished})
+	if err := qr.err(); err != nil {
 		return err
 	}
 	q := s.db.WithContext(c.Request().Context()).Where("account_id = ?", account(c).ID)
-	switch st := c.QueryParam("status"); st {
-	case "":
-	case models.WorkflowDraft, models.WorkflowPublished:
-		q = q.Where("status = ?", st)
-	default:
-		return badQuery("status", "must be draft or published")
+	if status != "" {
+		q = q.Where("status = ?", status)
 	}
 	var rows []models.Workflow
 	if err := p.apply(q).Find(&rows).Error; err != nil {
@@ -181,6 +177,7 @@ func (s *server) listWorkflows(c echo.Context) error {
 	rows, next := cut(p, rows, func(w *models.Workflow) string { return w.ID })
 	items := make([]map[string]json.RawMessage, len(rows))
 	for i := range rows {
+		var err error
 		if items[i], err = workflowAnswer(&rows[i]); err != nil {
 			return err
 		}

@@ -33,6 +33,18 @@ func reject(status int, format string, args ...any) *Rejection {
 	return &Rejection{Status: status, Reason: fmt.Sprintf(format, args...)}
 }
 
+// headerIdempotencyKey names the header in a rejection's errors, as the
+// rest of the API names a header fault by the header.
+const headerIdempotencyKey = "Idempotency-Key"
+
+// rejectKey refuses the request's Idempotency-Key, naming the header with
+// message; format and args are the reason.
+func rejectKey(status int, message, format string, args ...any) *Rejection {
+	r := reject(status, format, args...)
+	r.Errors = validation.Errors{{Path: headerIdempotencyKey, Message: message}}
+	return r
+}
+
 // Request is one call to a hook, as read by the API.
 type Request struct {
 	Method  string
@@ -100,14 +112,15 @@ func (s *Service) receive(ctx context.Context, h *models.InboundWebhook, req Req
 	}
 	externalID := ""
 	if len(req.IdempotencyKey) > maxIdempotencyKey {
-		return nil, reject(http.StatusBadRequest, "the Idempotency-Key header is at most %d characters", maxIdempotencyKey)
+		return nil, rejectKey(http.StatusBadRequest, fmt.Sprintf("at most %d characters", maxIdempotencyKey), "the Idempotency-Key header is at most %d characters", maxIdempotencyKey)
 	}
 	if req.IdempotencyKey != "" {
 		externalID = "inbound_webhook/" + h.ID + "/" + req.IdempotencyKey
 		if prev, err := s.findEvent(db, h.AccountID, externalID); err != nil || prev != nil {
 			if err == nil && !reflect.DeepEqual(normalise(prev.Data), normalise(req.Payload)) {
 				// As on the rest of the API: one key, one request.
-				return nil, reject(http.StatusUnprocessableEntity, "the Idempotency-Key %q was already used for a different payload", req.IdempotencyKey)
+				return nil, rejectKey(http.StatusUnprocessableEntity, "already used for a different payload",
+					"the Idempotency-Key %q was already used for a different payload", req.IdempotencyKey)
 			}
 			return &Result{Event: prev, Duplicate: prev != nil}, err
 		}

@@ -12,8 +12,9 @@ import (
 // author means, each named by path like a fault: e.g. a wait for an event
 // with no timeout, where a contact may wait forever. Each step kind says
 // its own (steps.Warner); disabled steps never run and are left out.
-// Warnings never block save or publish. The answer is never nil, so that
-// it reads as [] in JSON when there is none.
+// Reads of steps.<id> that can only be empty are warned of too
+// (warnStepReads). Warnings never block save or publish. The answer is
+// never nil, so that it reads as [] in JSON when there is none.
 func Warnings(def *definition.Definition) []validation.FieldError {
 	p := validation.NewProblems()
 	for i := range def.Steps {
@@ -29,6 +30,7 @@ func Warnings(def *definition.Definition) []validation.FieldError {
 			w.Warn(p.At(fmt.Sprintf("steps[%d]", i)), s)
 		}
 	}
+	warnStepReads(p, def)
 	out := []validation.FieldError(p.Errors())
 	if out == nil {
 		out = []validation.FieldError{}

@@ -67,7 +67,7 @@ func TestNoWarnings(t *testing.T) {
 		"goal with timeout":           `{"id":"g","type":"goal","config":{"events":[{"type":"customer_replied"}],"if_unmet":"wait","timeout":"7d"}}`,
 		"goal ending unmet":           `{"id":"g","type":"goal","config":{"events":[{"type":"customer_replied"}]}}`,
 		"delay, until, appointment, drip": `{"id":"d","type":"wait","config":{"mode":"delay","duration":"2d"},"next":"u"},
-			{"id":"u","type":"wait","config":{"mode":"until","at":"2030-01-01 09:00"},"next":"p"},
+			{"id":"u","type":"wait","config":{"mode":"until","at":"2099-01-01 09:00"},"next":"p"},
 			{"id":"p","type":"wait","config":{"mode":"appointment","offset":"-1d"},"next":"r"},
 			{"id":"r","type":"drip","config":{"batch_size":10,"interval":"1h"}}`,
 		"disabled event wait": `{"id":"w","type":"wait","disabled":true,"config":{"mode":"event","events":[{"type":"customer_replied"}]}}`,

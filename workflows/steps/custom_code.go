@@ -29,6 +29,9 @@ func (customCode) Type() string      { return "custom_code" }
 func (customCode) Remote() bool      { return false } // no network: a local activity
 func (customCode) ContactFree() bool { return true }
 
+// UntemplatedPaths: the code is JavaScript, whose {{ }} is its own.
+func (customCode) UntemplatedPaths() []string { return []string{"config.code"} }
+
 func (customCode) Validate(p *validation.Problems, s *definition.Step) {
 	var c customCodeConfig
 	if !decodeConfig(p, s.Config, &c) {

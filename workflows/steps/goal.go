@@ -68,6 +68,16 @@ func (goal) Warn(p *validation.Problems, s *definition.Step) {
 	}
 }
 
+// Conditions are the events' filters, checked for every event that
+// reaches the run wherever the contact is (the goal is watched throughout).
+func (goal) Conditions(s *definition.Step) []Condition {
+	var c goalConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	return matcherConditions("config.events", c.Events, true)
+}
+
 func (goal) Targets(*definition.Step) []Target { return nil }
 
 func (goal) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, error) {

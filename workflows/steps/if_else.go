@@ -67,6 +67,21 @@ func (ifElse) Targets(s *definition.Step) []Target {
 	return out
 }
 
+// Conditions are the branches' when trees, read when the step runs.
+func (ifElse) Conditions(s *definition.Step) []Condition {
+	var c ifElseConfig
+	if !readConfig(s.Config, &c) {
+		return nil
+	}
+	var out []Condition
+	for i, b := range c.Branches {
+		if b.When != nil {
+			out = append(out, Condition{Path: fmt.Sprintf("config.branches[%d].when", i), Tree: b.When})
+		}
+	}
+	return out
+}
+
 func (ifElse) Run(ctx workflow.Context, rt Runtime, s *definition.Step) (Outcome, error) {
 	var c ifElseConfig
 	if err := mustDecode(s.Config, &c); err != nil {

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -39,6 +40,33 @@ func (untilMode) validate(p *validation.Problems, c *waitConfig) {
 	default:
 		p.Add("config.if_passed", "must be continue, exit or goto, not %q", c.IfPassed)
 	}
+}
+
+// westmost is the latest a wall-clock time can name: in the zone furthest
+// behind UTC. A literal at without an offset is read in the workflow's
+// timezone, which may be the contact's, so only a time passed there has
+// passed for every contact.
+var westmost = time.FixedZone("UTC-12", -12*60*60)
+
+// warn: a literal at that has passed already never waits; every contact
+// does at once what if_passed says. Warnings are made outside workflow
+// code (on save, in answers), so the real clock is fine here.
+func (untilMode) warn(p *validation.Problems, c *waitConfig) {
+	if template.IsTemplate(c.At) {
+		return
+	}
+	at, err := calendar.ParseAt(c.At, westmost)
+	if err != nil || at.After(time.Now()) {
+		return
+	}
+	then := "the contact continues to the next step at once (if_passed: continue)"
+	switch c.IfPassed {
+	case "exit":
+		then = "the contact exits the workflow here (if_passed: exit)"
+	case "goto":
+		then = fmt.Sprintf("the contact goes to step %q at once (if_passed: goto)", c.Goto)
+	}
+	p.Add("config.at", "%q has passed already, so this step never waits: %s", strings.TrimSpace(c.At), then)
 }
 
 func (untilMode) targets(c *waitConfig) []Target {
