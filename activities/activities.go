@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -68,6 +69,9 @@ type Options struct {
 	// Temporal signal-with-starts drip coordinators (JoinDrip); nil fails
 	// drip steps with "need a Temporal client".
 	Temporal client.Client
+	// Clock is what steps read the time from (now.*, when a step ended);
+	// nil is the wall clock. A simulation passes its environment's clock.
+	Clock func() time.Time
 }
 
 // Activities implements the activities the interpreter calls by name.

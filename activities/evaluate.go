@@ -15,7 +15,7 @@ func (a *Activities) Evaluate(ctx context.Context, in workflows.EvaluateInput) (
 	if err != nil {
 		return 0, classify(err)
 	}
-	now := stepClock(ctx, in.StepInput)
+	now := a.stepClock(ctx, in.StepInput)
 	for i, c := range in.Conditions {
 		if condition.Evaluate(c, condition.MapScope(scope), now) {
 			return i, nil

@@ -58,7 +58,7 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 		EnrollmentID: in.Run.EnrollmentID, ContactID: in.Run.ContactID, Test: in.Run.Test,
 		Step: in.Step, Visit: in.Visit, Settings: in.Settings,
 		IdempotencyKey: IdempotencyKey(in), Scope: scope, Chain: in.Run.Chain,
-		Now: stepClock(ctx, in),
+		Now: a.stepClock(ctx, in),
 	}
 	res, err := action.Execute(ctx, a, call)
 	if err != nil {

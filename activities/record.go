@@ -51,7 +51,7 @@ func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status
 	}
 	var finished time.Time
 	if status != models.StepRunning {
-		finished = stepClock(ctx, in)
+		finished = a.stepClock(ctx, in)
 		row.FinishedAt = &finished
 	}
 	return finished, a.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -71,18 +71,26 @@ func (a *Activities) logStep(ctx context.Context, in workflows.StepInput, status
 // before the workflow task after it starts, so the wall clock will do (the
 // interpreter also starts the next step no earlier than this,
 // StepResult.FinishedAt); never before the step's start, which in a
-// time-skipping test runs ahead of the wall clock.
-func stepClock(ctx context.Context, in workflows.StepInput) time.Time {
+// time-skipping test runs ahead of the wall clock. Options.Clock, when set,
+// replaces the wall clock (a simulation's clock is the test environment's).
+func (a *Activities) stepClock(ctx context.Context, in workflows.StepInput) time.Time {
+	if a.opts.Clock != nil {
+		return later(a.opts.Clock(), in.StartedAt).UTC()
+	}
 	now := time.Now()
 	if activity.IsActivity(ctx) && !in.StartedAt.IsZero() {
 		if info := activity.GetInfo(ctx); info.IsLocalActivity && !info.ScheduledTime.IsZero() {
 			now = in.StartedAt.Add(max(now.Sub(info.ScheduledTime), 0))
 		}
 	}
-	if now.Before(in.StartedAt) {
-		now = in.StartedAt
+	return later(now, in.StartedAt).UTC()
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
 	}
-	return now.UTC()
+	return a
 }
 
 // upsertStep writes the row for (enrollment, step, visit), keeping its

@@ -55,7 +55,7 @@ func (a *Activities) scope(ctx context.Context, in workflows.StepInput) (map[str
 		"steps":         stepOutputs,
 		"account":       map[string]any{"id": acct.ID, "name": acct.Name, "timezone": acct.Timezone},
 		"custom_values": values,
-		"now":           condition.NowFields(stepClock(ctx, in).In(calendar.Zone(in.Settings.Timezone, c.Timezone, acct.Timezone))),
+		"now":           condition.NowFields(a.stepClock(ctx, in).In(calendar.Zone(in.Settings.Timezone, c.Timezone, acct.Timezone))),
 		"workflow":      map[string]any{"id": in.Run.WorkflowID, "version": in.Run.Version},
 		"trigger_link":  links,
 	}, &c, nil
