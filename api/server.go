@@ -24,6 +24,7 @@ import (
 	"github.com/crmflow/crmflow/internal/inboundhooks"
 	"github.com/crmflow/crmflow/internal/metrics"
 	"github.com/crmflow/crmflow/internal/records"
+	"github.com/crmflow/crmflow/internal/simulation"
 	"github.com/crmflow/crmflow/internal/triggerlinks"
 )
 
@@ -63,6 +64,9 @@ type Options struct {
 	// Metrics records HTTP requests and serves GET /metrics; nil builds
 	// a registry of the API's own.
 	Metrics *metrics.Metrics
+	// Simulator runs POST /v1/workflows/{id}/simulate in this process;
+	// nil builds one over DB.
+	Simulator *simulation.Simulator
 }
 
 // bodyLimit caps request bodies; a workflow definition is the largest thing
@@ -80,6 +84,7 @@ type server struct {
 	definitions *definitions.Service
 	enrollments *enrollment.Service
 	metrics     *metrics.Metrics
+	simulator   *simulation.Simulator
 	openapiJSON []byte
 }
 
@@ -98,6 +103,9 @@ func build(opts Options) (*echo.Echo, *server) {
 	}
 	if s.metrics = opts.Metrics; s.metrics == nil {
 		s.metrics = metrics.New()
+	}
+	if s.simulator = opts.Simulator; s.simulator == nil {
+		s.simulator = simulation.New(simulation.Options{DB: opts.DB, Log: s.log})
 	}
 	if s.opts.Namespace == "" {
 		s.opts.Namespace = "default"
@@ -148,6 +156,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1(http.MethodPost, "/v1/workflows/:id/publish", s.publishWorkflow)
 	v1(http.MethodPost, "/v1/workflows/:id/draft", s.draftWorkflow)
 	s.versionRoutes(e)
+	s.simulationRoutes(e)
 
 	v1(http.MethodPost, "/v1/workflows/:id/enrollments", s.enroll)
 	v1(http.MethodGet, "/v1/workflows/:id/enrollments", s.listEnrollments)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/durations"
 )
 
 // What makes a running enrollment look stuck, read from the execution-log
@@ -164,7 +165,7 @@ func whyStuck(r *stuckRow, now time.Time) StuckEnrollment {
 	if r.Status == models.StepRunning {
 		st.Kind = StuckRunningLong
 		var b strings.Builder
-		fmt.Fprintf(&b, "step running long: running for %s", span(now.Sub(st.Since)))
+		fmt.Fprintf(&b, "step running long: running for %s", durations.Span(now.Sub(st.Since)))
 		if r.Attempts > 0 {
 			fmt.Fprintf(&b, ", attempt %d", r.Attempts)
 		}
@@ -179,12 +180,12 @@ func whyStuck(r *stuckRow, now time.Time) StuckEnrollment {
 		if until, err := time.Parse(time.RFC3339, s); err == nil {
 			st.Kind, st.Since = StuckOverdue, until.UTC()
 			st.Reason = fmt.Sprintf("overdue: its wait ended at %s, %s ago, and the step has not moved on: is a worker running?",
-				s, span(now.Sub(until)))
+				s, durations.Span(now.Sub(until)))
 			return st
 		}
 	}
 	st.Kind = StuckNoDeadline
-	st.Reason = "waiting with no deadline for " + span(now.Sub(st.Since))
+	st.Reason = "waiting with no deadline for " + durations.Span(now.Sub(st.Since))
 	switch {
 	case strings.HasPrefix(waitingFor, "until "):
 		st.Reason += "; waiting " + waitingFor
@@ -192,21 +193,4 @@ func whyStuck(r *stuckRow, now time.Time) StuckEnrollment {
 		st.Reason += "; waiting for " + waitingFor
 	}
 	return st
-}
-
-// span says a duration in whole days and hours, or minutes under an hour.
-func span(d time.Duration) string {
-	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case hours > 0:
-		return fmt.Sprintf("%dh %dm", hours, int(d%time.Hour/time.Minute))
-	}
-	if d < time.Minute {
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	}
-	return fmt.Sprintf("%dm", int(d/time.Minute))
 }

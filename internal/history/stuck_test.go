@@ -170,13 +170,3 @@ func TestStuckEnrollments(t *testing.T) {
 		t.Fatalf("other account: %v", err)
 	}
 }
-
-func TestSpanSaysShortWaitsInSeconds(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		10 * time.Second: "10s", 90 * time.Second: "1m", 2*time.Hour + 5*time.Minute: "2h 5m", 50 * time.Hour: "2d 2h",
-	} {
-		if got := span(d); got != want {
-			t.Errorf("span(%v) = %q, want %q", d, got, want)
-		}
-	}
-}

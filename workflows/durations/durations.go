@@ -47,3 +47,20 @@ func Parse(s string) (time.Duration, error) {
 	}
 	return total, nil
 }
+
+// Span says a duration for people in whole days and hours, or minutes under an hour.
+func Span(d time.Duration) string {
+	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	case hours > 0:
+		return fmt.Sprintf("%dh %dm", hours, int(d%time.Hour/time.Minute))
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	}
+	return fmt.Sprintf("%dm", int(d/time.Minute))
+}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/crmflow/crmflow/models"
+)
+
+// TestSimulateAnswersThePathWithoutTouchingAnything: the saved definition
+// or a published version runs on the simulated clock; the answer shows the
+// steps at their simulated times and the message as rendered, and nothing
+// is enrolled, sent or tagged for real.
+func TestSimulateAnswersThePathWithoutTouchingAnything(t *testing.T) {
+	v := newEnv(t)
+	contact := v.createContact(map[string]any{"first_name": "Ada", "phone": "+14155550100"})
+	def := map[string]any{"name": "Nudge", "triggers": []any{}, "start": "w", "steps": []any{
+		map[string]any{"id": "w", "type": "wait", "config": map[string]any{"mode": "delay", "duration": "2d"}, "next": "sms"},
+		map[string]any{"id": "sms", "type": "send_sms", "config": map[string]any{"body": "Hi {{contact.first_name}}, {{event.plan}}?"}, "next": "r"},
+		map[string]any{"id": "r", "type": "wait", "config": map[string]any{"mode": "event", "events": []any{map[string]any{"type": "customer_replied"}},
+			"timeout": "1d", "on_timeout": "cold"}, "next": "warm"},
+		map[string]any{"id": "warm", "type": "add_tag", "config": map[string]any{"tags": []any{"warm"}}},
+		map[string]any{"id": "cold", "type": "add_tag", "config": map[string]any{"tags": []any{"cold"}}},
+	}}
+	id := v.createWorkflowAs(v.key, def)["id"].(string)
+	res := v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{
+		"contact_id": contact["id"], "start_at": "2026-12-07T09:00:00Z",
+		"trigger": map[string]any{"type": "form_submitted", "data": map[string]any{"plan": "pro"}},
+		"events":  []any{map[string]any{"after": "2d12h", "type": "customer_replied", "data": map[string]any{"body": "yes"}}},
+	}).expect(http.StatusOK).obj()
+	if res["status"] != "completed" || res["ended_at"] != "2026-12-09T21:00:00Z" || res["duration"] != "2d 12h" || res["version"] != nil {
+		t.Errorf("simulation = %v", res)
+	}
+	var path []string
+	for _, s := range res["steps"].([]any) {
+		step := s.(map[string]any)
+		path = append(path, str(step["step_id"])+"@"+str(step["started_at"]))
+	}
+	if got, want := str(path), "[w@2026-12-07T09:00:00Z sms@2026-12-09T09:00:00Z r@2026-12-09T09:00:00Z warm@2026-12-09T21:00:00Z]"; got != want {
+		t.Errorf("path = %s, want %s", got, want)
+	}
+	msgs := res["messages"].([]any)
+	if len(msgs) != 1 || msgs[0].(map[string]any)["body"] != "Hi Ada, pro?" || msgs[0].(map[string]any)["step_id"] != "sms" {
+		t.Errorf("messages = %v", msgs)
+	}
+	if n := count[models.Enrollment](t, v.db) + count[models.Message](t, v.db) + count[models.ContactTag](t, v.db); n != 0 {
+		t.Errorf("the simulation left %d rows of enrollments, messages or tags", n)
+	}
+
+	// A published version is simulated as published, whatever was saved since.
+	v.do(http.MethodPost, "/v1/workflows/"+id+"/publish", nil).expect(http.StatusOK)
+	def["steps"].([]any)[0].(map[string]any)["config"] = map[string]any{"mode": "delay", "duration": "5d"}
+	v.do(http.MethodPut, "/v1/workflows/"+id, def).expect(http.StatusOK)
+	pinned := v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{
+		"contact_id": contact["id"], "version": 1, "start_at": "2026-12-07T09:00:00Z"}).expect(http.StatusOK).obj()
+	saved := v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{
+		"contact_id": contact["id"], "start_at": "2026-12-07T09:00:00Z"}).expect(http.StatusOK).obj()
+	if pinned["version"] != 1.0 || pinned["ended_at"] != "2026-12-10T09:00:00Z" || saved["ended_at"] != "2026-12-13T09:00:00Z" {
+		t.Errorf("version 1 ended %v (want 3d in), the saved definition %v (want 6d in)", pinned["ended_at"], saved["ended_at"])
+	}
+}
+
+func TestSimulateNamesEveryFault(t *testing.T) {
+	v := newEnv(t)
+	id := v.createWorkflowAs(v.key, simpleWorkflow("W"))["id"].(string)
+	p := v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{
+		"version": 0, "start_at": "monday", "horizon": "10y", "trigger": map[string]any{"data": map[string]any{}},
+		"events": []any{map[string]any{"after": "2d", "type": "a"}, map[string]any{"after": "1d"}},
+	}).problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "contact_id", "version", "start_at", "horizon", "trigger.type", "events[1].type", "events[1].after")
+	p = v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{"contact_id": "nobody", "version": 3}).
+		problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "version")
+	v.do(http.MethodPost, "/v1/workflows/"+id+"/publish", nil).expect(http.StatusOK)
+	p = v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{"contact_id": "nobody"}).
+		problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "contact_id")
+	v.do(http.MethodPost, "/v1/workflows/nope/simulate", map[string]any{"contact_id": "x"}).problem(http.StatusNotFound)
+}
