@@ -52,6 +52,9 @@ type SimulationAnswer struct {
 	Messages    []SimulatedMessage  `json:"messages"`
 	Events      []SimulatedDelivery `json:"events"`
 	Runs        int                 `json:"runs"`
+	// Stopped says why the simulation stopped the run before it ended (its
+	// horizon, a limit); null when the run ended.
+	Stopped *string `json:"stopped"`
 }
 
 // SimulatedMessage is a message the run would send, as rendered.
@@ -212,6 +215,9 @@ func simulationAnswer(req simulation.Request, res *simulation.Result) Simulation
 		Events: make([]SimulatedDelivery, len(res.Delivered))}
 	if req.Version != 0 {
 		out.Version = &req.Version
+	}
+	if res.Stopped != "" {
+		out.Stopped = &res.Stopped
 	}
 	for i, r := range res.Steps {
 		out.Steps[i] = StepAnswer{StepID: r.StepID, Type: r.StepType, Name: r.StepName, Visit: r.Visit, Status: r.Status,

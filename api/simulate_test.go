@@ -28,7 +28,7 @@ func TestSimulateAnswersThePathWithoutTouchingAnything(t *testing.T) {
 		"trigger": map[string]any{"type": "form_submitted", "data": map[string]any{"plan": "pro"}},
 		"events":  []any{map[string]any{"after": "2d12h", "type": "customer_replied", "data": map[string]any{"body": "yes"}}},
 	}).expect(http.StatusOK).obj()
-	if res["status"] != "completed" || res["ended_at"] != "2026-12-09T21:00:00Z" || res["duration"] != "2d 12h" || res["version"] != nil {
+	if res["status"] != "completed" || res["ended_at"] != "2026-12-09T21:00:00Z" || res["duration"] != "2d 12h" || res["version"] != nil || res["stopped"] != nil {
 		t.Errorf("simulation = %v", res)
 	}
 	var path []string

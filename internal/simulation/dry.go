@@ -39,7 +39,14 @@ func (o *overrides) RegisterActivityWithOptions(fn any, opts activity.RegisterOp
 	case workflows.ActivityExecuteStep:
 		real := fn.(func(context.Context, workflows.StepInput) (workflows.StepResult, error))
 		fn = func(ctx context.Context, in workflows.StepInput) (workflows.StepResult, error) {
+			o.r.called()
 			return o.executeStep(ctx, in, real)
+		}
+	case workflows.ActivityRecordStep:
+		real := fn.(func(context.Context, workflows.RecordStepInput) error)
+		fn = func(ctx context.Context, in workflows.RecordStepInput) error {
+			o.r.called()
+			return real(ctx, in)
 		}
 	case workflows.ActivityJoinDrip:
 		fn = o.joinDrip

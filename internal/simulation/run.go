@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/converter"
@@ -18,6 +20,7 @@ import (
 	"github.com/crmflow/crmflow/internal/records"
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows"
+	"github.com/crmflow/crmflow/workflows/durations"
 )
 
 // run is one simulation in progress.
@@ -30,7 +33,13 @@ type run struct {
 	env       *testsuite.TestWorkflowEnvironment // the current Temporal run's
 	next      int                                // the first request event not delivered yet
 	delivered []DeliveredEvent
-	horizon   *snapshot // taken when the horizon came before the end
+	steps     atomic.Int64 // activities the run called, against maxActivities
+
+	maxActivities int64
+
+	mu      sync.Mutex
+	stopped *snapshot // taken when the simulation stopped the run before it ended
+	why     string    // why it stopped it
 }
 
 // snapshot is the enrollment as the horizon found it.
@@ -59,17 +68,13 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	start, end := r.req.Start, r.req.Start.Add(r.req.Horizon)
 	runs := 0
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("simulating: took longer than %s of real time: %w", maxRealTime, err)
-		}
 		runs++
-		if runs > maxRuns {
-			return nil, fmt.Errorf("simulating: the run continued as new %d times before the horizon; shorten the horizon", maxRuns)
-		}
 		env := r.newEnv(acts, start, end)
+		watch := context.AfterFunc(ctx, func() { r.stop(fmt.Sprintf("it took more than %s of real time", maxRealTime)) })
 		env.ExecuteWorkflow(workflows.InterpretWorkflow, in)
-		if r.horizon != nil {
-			return r.result(ctx, runs, end)
+		watch()
+		if stopped, _ := r.stoppedAt(); stopped != nil {
+			return r.result(ctx, runs, env.Now().UTC())
 		}
 		err := env.GetWorkflowError()
 		var can *workflow.ContinueAsNewError
@@ -79,6 +84,10 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 				return nil, fmt.Errorf("simulating: reading the input of the next run: %w", err)
 			}
 			in, start = next, env.Now().UTC()
+			if runs == maxRuns {
+				r.stop(fmt.Sprintf("the run continued as new %d times", maxRuns))
+				return r.result(ctx, runs, start)
+			}
 			continue
 		}
 		// A failed enrollment fails its run too (EnrollmentFailed): the
@@ -109,11 +118,34 @@ func (r *run) newEnv(acts *activities.Activities, start, end time.Time) *testsui
 			r.next = i + 1
 		}, max(r.req.Start.Add(ev.After).Sub(start), 0))
 	}
-	env.RegisterDelayedCallback(func() {
-		r.horizon = r.snap()
-		env.CancelWorkflow()
-	}, end.Sub(start))
+	env.RegisterDelayedCallback(func() { r.stop("it reached its horizon of " + durations.Span(r.req.Horizon)) }, end.Sub(start))
 	return env
+}
+
+// stop ends the simulation before the run ends: the run is kept as it
+// stands (its status and log), then cancelled. The first reason counts.
+func (r *run) stop(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped != nil {
+		return
+	}
+	r.stopped, r.why = r.snap(), why
+	r.env.CancelWorkflow()
+}
+
+func (r *run) stoppedAt() (*snapshot, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped, r.why
+}
+
+// called counts an activity call of the run and stops a run that made too
+// many (a loop that waits little, over a long horizon).
+func (r *run) called() {
+	if r.steps.Add(1) == r.maxActivities {
+		r.stop(fmt.Sprintf("the run called %d activities, the most one simulation may", r.maxActivities))
+	}
 }
 
 // snap reads the enrollment and its log as they stand.
@@ -131,7 +163,7 @@ func (r *run) snap() *snapshot {
 
 // result reads what the run left in the sandbox.
 func (r *run) result(ctx context.Context, runs int, ended time.Time) (*Result, error) {
-	s := r.horizon
+	s, why := r.stoppedAt()
 	if s == nil {
 		s = r.snap()
 	}
@@ -139,14 +171,15 @@ func (r *run) result(ctx context.Context, runs int, ended time.Time) (*Result, e
 		return nil, fmt.Errorf("simulating: the enrollment was not found afterwards")
 	}
 	res := &Result{Status: s.enrollment.Status, Reason: s.enrollment.ExitReason, CurrentStep: s.enrollment.CurrentStep,
-		StartedAt: r.req.Start, EndedAt: ended, Steps: s.steps, Delivered: r.delivered, Runs: runs}
+		StartedAt: r.req.Start, EndedAt: ended, Steps: s.steps, Delivered: r.delivered, Runs: runs, Stopped: why}
 	if res.Status == models.EnrollmentPending {
 		res.Status = models.EnrollmentActive
 	}
-	if s.enrollment.FinishedAt != nil && r.horizon == nil {
+	if s.enrollment.FinishedAt != nil && why == "" {
 		res.EndedAt = s.enrollment.FinishedAt.UTC()
 	}
-	err := r.db.WithContext(ctx).Where("enrollment_id = ?", r.enrollment.ID).Order("created_at, id").Find(&res.Messages).Error
+	// The request's time may be up (a stop for real time): the sandbox is still ours to read.
+	err := r.db.WithContext(context.WithoutCancel(ctx)).Where("enrollment_id = ?", r.enrollment.ID).Order("created_at, id").Find(&res.Messages).Error
 	if err != nil {
 		return nil, fmt.Errorf("simulating: reading the messages: %w", err)
 	}

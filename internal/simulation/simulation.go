@@ -32,6 +32,9 @@ const (
 	// maxRuns bounds continue-as-new: the interpreter carries over every 250
 	// steps, so this allows tens of thousands of steps.
 	maxRuns = 100
+	// DefaultMaxActivities bounds the activities a run may call (a few per
+	// step): a loop that waits little over a long horizon stops there.
+	DefaultMaxActivities = 20000
 	// maxRealTime bounds the wall-clock time of one simulation.
 	maxRealTime = 30 * time.Second
 )
@@ -48,6 +51,9 @@ type Options struct {
 	// Concurrency is how many simulations may run at once (default 2): each
 	// keeps a CPU busy while it runs.
 	Concurrency int
+	// MaxActivities stops a run that calls more activities (default
+	// DefaultMaxActivities).
+	MaxActivities int64
 }
 
 // Simulator runs simulations.
@@ -63,6 +69,9 @@ func New(opts Options) *Simulator {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 2
+	}
+	if opts.MaxActivities <= 0 {
+		opts.MaxActivities = DefaultMaxActivities
 	}
 	return &Simulator{opts: opts, slots: make(chan struct{}, opts.Concurrency)}
 }
@@ -114,6 +123,9 @@ type Result struct {
 	Delivered []DeliveredEvent
 	// Runs counts the Temporal runs (1 + continue-as-new).
 	Runs int
+	// Stopped says why the simulation stopped the run before it ended (its
+	// horizon, a limit); "" when the run ended.
+	Stopped string
 }
 
 // DeliveredEvent is a request event and when it reached the run.
@@ -152,7 +164,7 @@ func (s *Simulator) Run(ctx context.Context, req Request) (*Result, error) {
 	if err := db.WithContext(ctx).Create(e).Error; err != nil {
 		return nil, fmt.Errorf("recording the simulated enrollment: %w", err)
 	}
-	sim := &run{req: req, db: db, enrollment: e, log: s.opts.Log}
+	sim := &run{req: req, db: db, enrollment: e, log: s.opts.Log, maxActivities: s.opts.MaxActivities}
 	res, err := sim.execute(ctx)
 	if err != nil {
 		return nil, err

@@ -89,7 +89,7 @@ func TestSimulationShowsThePathAndTimesWithoutTouchingRealData(t *testing.T) {
 	if got, want := path(cold), "w:completed@0s sms:completed@72h0m0s reply:completed@72h0m0s cold:completed@120h0m0s"; got != want {
 		t.Errorf("path without a reply = %s, want %s", got, want)
 	}
-	if cold.Status != models.EnrollmentCompleted || !cold.EndedAt.Equal(monday.Add(120*time.Hour)) {
+	if cold.Status != models.EnrollmentCompleted || !cold.EndedAt.Equal(monday.Add(120*time.Hour)) || cold.Stopped != "" {
 		t.Errorf("ended %s at %s", cold.Status, cold.EndedAt)
 	}
 	if len(cold.Messages) != 1 || cold.Messages[0].Body != "Hi Ada, still interested?" || cold.Messages[0].To != "+14155550100" {
@@ -125,6 +125,26 @@ func TestSimulationStopsAtTheHorizon(t *testing.T) {
 	}
 	if got := path(res); got != "w:waiting@0s" {
 		t.Errorf("path = %s", got)
+	}
+	if res.Stopped != "it reached its horizon of 30d" {
+		t.Errorf("stopped = %q", res.Stopped)
+	}
+}
+
+// A loop that waits little would run for long over a long horizon: the
+// simulation stops it at its activity limit, keeping the path so far.
+func TestSimulationStopsALongLoop(t *testing.T) {
+	f := newFixture(t)
+	f.sim = simulation.New(simulation.Options{DB: f.db, MaxActivities: 40})
+	res := f.run(f.request(`{"name": "loop", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "delay", "duration": "1h"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["again"]}, "next": "back"},
+		{"id": "back", "type": "goto", "config": {"step": "w"}}]}`))
+	if !strings.Contains(res.Stopped, "40 activities") || res.Status == models.EnrollmentCompleted || len(res.Steps) < 5 {
+		t.Errorf("stopped %q with status %s after %d steps", res.Stopped, res.Status, len(res.Steps))
+	}
+	if res.Steps[len(res.Steps)-1].StartedAt.Sub(monday) < 2*time.Hour {
+		t.Errorf("the loop did not go round on the simulated clock: %s", path(res))
 	}
 }
 
