@@ -17,14 +17,14 @@ import (
 )
 
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	db      *gorm.DB
 	account string
 	contact *models.Contact
 	sim     *simulation.Simulator
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := testdb.Open(t)
 	acct := models.Account{ID: models.NewID(), Name: "Acme", Timezone: "UTC"}
