@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,16 +34,24 @@ func messageAnswer(m *models.Message) MessageAnswer {
 		EnrollmentID: m.EnrollmentID, StepID: m.StepID, CreatedAt: utc(m.CreatedAt), UpdatedAt: utc(m.UpdatedAt)}
 }
 
+// messageChannels are the channels messages go out on.
+var messageChannels = []string{"sms", "email"}
+
 // listMessages lists messages, oldest first, filtered by ?contact_id=,
 // ?enrollment_id= and ?channel=.
 func (s *server) listMessages(c echo.Context) error {
-	p, err := readPage(c)
-	if err != nil {
+	qr := readQuery(c)
+	p := qr.page()
+	channel := qr.oneOf("channel", messageChannels)
+	if err := qr.err(); err != nil {
 		return err
 	}
 	q := s.db.WithContext(c.Request().Context()).Where("account_id = ?", account(c).ID)
-	for _, f := range []string{"contact_id", "enrollment_id", "channel"} {
-		if v := strings.TrimSpace(c.QueryParam(f)); v != "" {
+	if channel != "" {
+		q = q.Where("channel = ?", channel)
+	}
+	for _, f := range []string{"contact_id", "enrollment_id"} {
+		if v := qr.text(f); v != "" {
 			q = q.Where(f+" = ?", v)
 		}
 	}

@@ -41,6 +41,7 @@ func TestEveryBadQueryParameterIsNamedAtOnce(t *testing.T) {
 		{"/v1/opportunities?status=x&cursor=bad", []string{"cursor", "status"}},
 		{"/v1/appointments?status=x&limit=-1&limit=2", []string{"limit", "status"}},
 		{"/v1/events?limit=0&typo=1", []string{"limit", "typo"}},
+		{"/v1/messages?channel=fax&limit=0", []string{"channel", "limit"}},
 	} {
 		p := v.do(http.MethodGet, tc.path, nil).problem(http.StatusBadRequest)
 		if got := p.paths(); !reflect.DeepEqual(dedupe(got), tc.want) {

@@ -131,6 +131,46 @@ func TestValidateNamesEachFaultByPath(t *testing.T) {
 	}
 }
 
+// now.* values are written one way (NowFields): a literal in another form
+// can never match, so it is refused where it stands.
+func TestValidateNowValuesInTheirForm(t *testing.T) {
+	var n Node
+	if err := json.Unmarshal([]byte(`{"all": [
+		{"field": "now.day_of_week", "op": "is", "value": "Fri"},
+		{"field": "now.day_of_week", "op": "is", "value": "friday"},
+		{"field": "now.day_of_week", "op": "in", "value": ["sat", "Sunday"]},
+		{"field": "now.time", "op": "between", "value": ["09:00", "17:30"]},
+		{"field": "now.time", "op": "gt", "value": "9:00"},
+		{"field": "now.date", "op": "is", "value": "tomorrow"},
+		{"field": "now.date", "op": "is", "value": "{{contact.custom.renewal}}"},
+		{"field": "now.time", "op": "starts_with", "value": "1"},
+		{"field": "now.weekday", "op": "is", "value": "fri"}
+	]}`), &n); err != nil {
+		t.Fatal(err)
+	}
+	p := validation.NewProblems()
+	Validate(p.At("when"), &n)
+	got := map[string]string{}
+	for _, e := range p.Errors() {
+		got[e.Path] = e.Message
+	}
+	want := map[string]string{
+		"when.all[1].value":    `now.day_of_week is a day as mon, tue, wed, thu, fri, sat or sun, so "friday" never matches it`,
+		"when.all[2].value[1]": `"Sunday"`,
+		"when.all[4].value":    `HH:MM`,
+		"when.all[5].value":    `YYYY-MM-DD`,
+		"when.all[8].field":    `unknown field "now.weekday"`,
+	}
+	if len(got) != len(want) {
+		t.Errorf("faults = %v", got)
+	}
+	for path, part := range want {
+		if !strings.Contains(got[path], part) {
+			t.Errorf("%s = %q, want it to say %q", path, got[path], part)
+		}
+	}
+}
+
 // {} is no condition: it holds like an omitted filter, and Validate (for
 // required trees) refuses it with one clear message, not field and op.
 func TestAnEmptyTreeIsNoCondition(t *testing.T) {

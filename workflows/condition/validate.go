@@ -84,6 +84,10 @@ func validateLeaf(p *validation.Problems, n *Node) {
 	}
 	if err := op.check(n.Value); err != nil {
 		p.Add("value", "%s", err.Error())
+		return
+	}
+	if strings.HasPrefix(n.Field, "now.") {
+		validateNow(p, n)
 	}
 }
 

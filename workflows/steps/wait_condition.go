@@ -36,7 +36,7 @@ func (conditionMode) warn(p *validation.Problems, c *waitConfig) {
 	}
 	if condition.ReadsNow(c.Until) {
 		p.Add("config.until", "reads now.*, which is checked only when an event reaches the run and at the timeout, not as time passes: "+
-			"to wait for a time of day use mode \"until\", or resume_window")
+			"to wait for a time of day use resume_window (or mode \"until\" with a date and time)")
 	}
 }
 
