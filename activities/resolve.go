@@ -62,6 +62,14 @@ func (a *Activities) appointment(ctx context.Context, run workflows.RunRef, id s
 	var appt models.Appointment
 	err := a.opts.DB.WithContext(ctx).Where("account_id = ? AND contact_id = ? AND id = ?", run.AccountID, run.ContactID, id).First(&appt).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
+		// Say why when it is there, but another contact's: a config that
+		// names a fixed appointment id, or a template reading the wrong field.
+		var n int64
+		if err := a.opts.DB.WithContext(ctx).Model(&models.Appointment{}).Where("account_id = ? AND id = ?", run.AccountID, id).
+			Count(&n).Error; err != nil {
+			return nil, fmt.Errorf("loading appointment %s: %w", id, err)
+		}
+		res.OtherContacts = n > 0
 		return res, nil
 	}
 	if err != nil {

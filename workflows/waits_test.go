@@ -199,6 +199,25 @@ func TestAppointmentWaitWithoutOnCancelExits(t *testing.T) {
 	}
 }
 
+// An appointment of another contact is not this contact's to wait for.
+func TestAppointmentWaitOnAnotherContactsAppointmentSaysSo(t *testing.T) {
+	f := newFixture(t, contacts.Input{FirstName: ptr("Cy")})
+	other, err := f.contacts.Create(context.Background(), f.account.ID, contacts.Input{FirstName: ptr("Di")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := f.appointment(monday.Add(48 * time.Hour))
+	f.db.Model(a).Update("contact_id", other.ID)
+	_, e := f.publish(`{"name": "reminder", "triggers": [], "start": "w", "steps": [
+		{"id": "w", "type": "wait", "config": {"mode": "appointment", "appointment_id": "` + a.ID + `"}, "next": "t"},
+		{"id": "t", "type": "add_tag", "config": {"tags": ["after"]}}]}`)
+	f.run(f.envAt(monday), e, nil)
+	if got := f.enrollment(e.ID); got.Status != models.EnrollmentExited ||
+		got.ExitReason != "the appointment is another contact's, not this contact's (step w)" {
+		t.Errorf("enrollment = %s %q", got.Status, got.ExitReason)
+	}
+}
+
 // With no appointment to wait for, the reason says where the id should
 // have come from: the triggering event, or the config's template.
 func TestAppointmentWaitWithNoAppointmentSaysWhy(t *testing.T) {

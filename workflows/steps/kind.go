@@ -148,6 +148,8 @@ type Appointment struct {
 	Found     bool
 	Status    string
 	StartTime time.Time
+	// OtherContacts: not found because it is another contact's.
+	OtherContacts bool `json:",omitempty"`
 }
 
 // DripRequest is what the drip coordinator of a step needs to know.

@@ -111,6 +111,9 @@ func cancelled(s *definition.Step, c *waitConfig, a *Appointment) Outcome {
 		reason = "there is no appointment to wait for (config.appointment_id rendered empty)"
 	case a == nil || a.ID == "":
 		reason = "there is no appointment to wait for (the enrollment's event has no appointment_id)"
+	case !a.Found && a.OtherContacts:
+		reason = "the appointment is another contact's, not this contact's"
+		out["appointment_id"] = a.ID
 	case !a.Found:
 		reason = "the appointment no longer exists"
 		out["appointment_id"] = a.ID
