@@ -45,7 +45,7 @@ func (a *Activities) AddTask(ctx context.Context, call *steps.Call, t steps.NewT
 		in.AssigneeID = &t.AssigneeID
 	}
 	if t.DueIn > 0 {
-		due := time.Now().UTC().Add(t.DueIn).Truncate(time.Second).Format(time.RFC3339)
+		due := call.Time().UTC().Add(t.DueIn).Truncate(time.Second).Format(time.RFC3339)
 		in.DueAt = &due
 	}
 	task, err := a.opts.Records.AddTaskWithID(ctx, call.AccountID, call.ContactID, id, in)

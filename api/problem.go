@@ -41,6 +41,8 @@ const (
 	typeIdemReused      = "urn:crmflow:problem:idempotency-key-reused"
 	typeIdemInFlight    = "urn:crmflow:problem:idempotency-key-in-flight"
 	typeUnauthenticated = "urn:crmflow:problem:unauthenticated"
+	typeBusy            = "urn:crmflow:problem:busy"
+	typeUnavailable     = "urn:crmflow:problem:unavailable"
 )
 
 const mimeProblem = "application/problem+json"

@@ -55,6 +55,9 @@ type SimulationAnswer struct {
 	// Stopped says why the simulation stopped the run before it ended (its
 	// horizon, a limit); null when the run ended.
 	Stopped *string `json:"stopped"`
+	// Warnings say where the simulation differs from what the server would
+	// do, e.g. a trigger that would not enroll the contact.
+	Warnings []string `json:"warnings"`
 }
 
 // SimulatedMessage is a message the run would send, as rendered.
@@ -65,6 +68,10 @@ type SimulatedMessage struct {
 	From    string `json:"from"`
 	Subject string `json:"subject"`
 	Body    string `json:"body"`
+	// Status is recorded (it would be sent) or skipped (DND, no phone...),
+	// with the reason in Error.
+	Status string `json:"status"`
+	Error  string `json:"error"`
 }
 
 // SimulatedDelivery is a requested event and when it reached the run.
@@ -81,7 +88,7 @@ func (s *server) simulationRoutes(e *echo.Echo) {
 // answers the path it takes; nothing is sent, charged or changed.
 func (s *server) simulate(c echo.Context) error {
 	if s.simulator == nil {
-		return typed(http.StatusServiceUnavailable, "simulation-unavailable", "Simulation unavailable", "this server runs no simulator")
+		return typed(http.StatusServiceUnavailable, typeUnavailable, "Simulation unavailable", "this server runs no simulator")
 	}
 	var in simulateInput
 	if err := bindJSON(c, &in); err != nil {
@@ -124,7 +131,7 @@ func (s *server) simulate(c echo.Context) error {
 	res, err := s.simulator.Run(ctx, req)
 	if errors.Is(err, simulation.ErrBusy) {
 		c.Response().Header().Set("Retry-After", "5")
-		return typed(http.StatusTooManyRequests, "simulation-busy", "Too many simulations", err.Error())
+		return typed(http.StatusTooManyRequests, typeBusy, "Too many simulations", err.Error())
 	} else if err != nil {
 		return err
 	}
@@ -212,7 +219,7 @@ func simulationAnswer(req simulation.Request, res *simulation.Result) Simulation
 		CurrentStep: res.CurrentStep, StartedAt: utc(res.StartedAt), EndedAt: utc(res.EndedAt),
 		Duration: durations.Span(res.EndedAt.Sub(res.StartedAt)), Runs: res.Runs,
 		Steps: make([]StepAnswer, len(res.Steps)), Messages: make([]SimulatedMessage, len(res.Messages)),
-		Events: make([]SimulatedDelivery, len(res.Delivered))}
+		Events: make([]SimulatedDelivery, len(res.Delivered)), Warnings: append([]string{}, res.Warnings...)}
 	if req.Version != 0 {
 		out.Version = &req.Version
 	}
@@ -224,7 +231,8 @@ func simulationAnswer(req simulation.Request, res *simulation.Result) Simulation
 			Attempts: r.Attempts, StartedAt: utc(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt), Output: r.Output, Error: r.Error}
 	}
 	for i, m := range res.Messages {
-		out.Messages[i] = SimulatedMessage{StepID: m.StepID, Channel: m.Channel, To: m.To, From: m.From, Subject: m.Subject, Body: m.Body}
+		out.Messages[i] = SimulatedMessage{StepID: m.StepID, Channel: m.Channel, To: m.To, From: m.From, Subject: m.Subject, Body: m.Body,
+			Status: m.Status, Error: m.Error}
 	}
 	for i, d := range res.Delivered {
 		out.Events[i] = SimulatedDelivery{Type: d.Type, At: utc(d.At)}

@@ -121,7 +121,7 @@ func TestStuckEnrollments(t *testing.T) {
 	}{
 		{forever, StuckNoDeadline, "w", ago(8*day + 2*time.Hour), []string{"waiting with no deadline for 8d 2h", "waiting for an event: customer_replied"}},
 		{overdue, StuckOverdue, "s2", ago(time.Hour), []string{"overdue", "is a worker running?"}},
-		{retrying, StuckRunningLong, "s3", ago(2 * time.Hour), []string{"step running long: running for 2h 0m", "attempt 4", "last error: webhook answered 503"}},
+		{retrying, StuckRunningLong, "s3", ago(2 * time.Hour), []string{"step running long: running for 2h,", "attempt 4", "last error: webhook answered 503"}},
 		{drip, StuckNoDeadline, "d", ago(9 * day), []string{"waiting with no deadline for 9d", "its batch of the drip"}},
 	}
 	for _, w := range want {

@@ -122,6 +122,12 @@ func (o *overrides) joinDrip(_ context.Context, in workflows.JoinDripInput) erro
 	return nil
 }
 
+// noOtherEnrollments ends a deleted contact's other enrollments: in the
+// sandbox there are none (delete_contact deletes the copy).
+type noOtherEnrollments struct{}
+
+func (noOtherEnrollments) ExitContact(context.Context, string, string, string, ...string) error { return nil }
+
 // dryHTTPClient answers every webhook with 200 and an empty JSON object,
 // without a connection: a simulation calls no one.
 func dryHTTPClient() *http.Client {

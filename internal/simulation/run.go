@@ -52,7 +52,7 @@ type snapshot struct {
 // enrollment ends or the simulated clock reaches the horizon.
 func (r *run) execute(ctx context.Context) (*Result, error) {
 	acts := activities.New(activities.Options{
-		DB: r.db, Contacts: &contacts.Service{DB: r.db}, Records: &records.Service{DB: r.db},
+		DB: r.db, Contacts: &contacts.Service{DB: r.db}, Records: &records.Service{DB: r.db}, Enrollments: noOtherEnrollments{},
 		HTTP: dryHTTPClient(), Log: r.log,
 		// Steps end on the simulated clock: a send takes no simulated time.
 		Clock: func() time.Time { return r.env.Now() },
@@ -112,6 +112,9 @@ func (r *run) newEnv(acts *activities.Activities, start, end time.Time) *testsui
 		ev := r.req.Events[i]
 		env.RegisterDelayedCallback(func() {
 			now := env.Now().UTC()
+			if err := r.apply(context.Background(), ev); err != nil {
+				r.log.Warn("simulation: applying an event", "type", ev.Type, "error", err)
+			}
 			env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: fmt.Sprintf("simulated-%d", i+1), Type: ev.Type,
 				Data: ev.Data, OccurredAt: now})
 			r.delivered = append(r.delivered, DeliveredEvent{Type: ev.Type, At: now})

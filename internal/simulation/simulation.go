@@ -126,6 +126,9 @@ type Result struct {
 	// Stopped says why the simulation stopped the run before it ended (its
 	// horizon, a limit); "" when the run ended.
 	Stopped string
+	// Warnings say where the simulation differs from what the server
+	// would do (a trigger that would not enroll the contact).
+	Warnings []string
 }
 
 // DeliveredEvent is a request event and when it reached the run.
@@ -164,10 +167,15 @@ func (s *Simulator) Run(ctx context.Context, req Request) (*Result, error) {
 	if err := db.WithContext(ctx).Create(e).Error; err != nil {
 		return nil, fmt.Errorf("recording the simulated enrollment: %w", err)
 	}
+	warnings, err := triggerWarnings(ctx, db, req)
+	if err != nil {
+		return nil, err
+	}
 	sim := &run{req: req, db: db, enrollment: e, log: s.opts.Log, maxActivities: s.opts.MaxActivities}
 	res, err := sim.execute(ctx)
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = append(warnings, res.Warnings...)
 	return res, nil
 }

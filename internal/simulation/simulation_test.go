@@ -168,3 +168,57 @@ func TestSimulationDeliversTheRunsOwnEventsAndSkipsOutsideSteps(t *testing.T) {
 		}
 	}
 }
+
+// Events that stand for a change change the copy first: a tag added holds
+// a condition wait, a cancelled appointment takes on_cancel.
+func TestSimulationEventsChangeTheCopyAsTheirChangeWould(t *testing.T) {
+	f := newFixture(t)
+	appt := models.Appointment{ID: models.NewID(), AccountID: f.account, ContactID: f.contact.ID, CalendarID: "cal",
+		StartTime: monday.Add(72 * time.Hour), EndTime: monday.Add(73 * time.Hour), Status: models.AppointmentConfirmed}
+	if err := f.db.Create(&appt).Error; err != nil {
+		t.Fatal(err)
+	}
+	res := f.run(f.request(`{"name": "events", "triggers": [], "start": "paid", "steps": [
+		{"id": "paid", "type": "wait", "config": {"mode": "condition", "until": {"field": "contact.tags", "op": "has_tag", "value": "paid"}, "timeout": "2d", "on_timeout": "late"}, "next": "a"},
+		{"id": "a", "type": "wait", "config": {"mode": "appointment", "appointment_id": "`+appt.ID+`", "offset": "-1h", "on_cancel": "sorry"}, "next": "remind"},
+		{"id": "remind", "type": "add_task", "config": {"title": "Call", "due_in": "1d"}},
+		{"id": "late", "type": "end"},
+		{"id": "sorry", "type": "add_task", "config": {"title": "Rebook", "due_in": "1d"}}]}`,
+		simulation.Event{After: time.Hour, Type: "contact_tag_added", Data: map[string]any{"tag": "paid"}},
+		simulation.Event{After: 2 * time.Hour, Type: "appointment_status_changed", Data: map[string]any{"appointment_id": appt.ID, "status": "cancelled"}}))
+	if got, want := path(res), "paid:completed@0s a:completed@1h0m0s sorry:completed@2h0m0s"; got != want {
+		t.Errorf("path = %s, want %s", got, want)
+	}
+	// The task is due a day after the simulated step, not after today.
+	if due := res.Steps[len(res.Steps)-1].Output["due_at"]; due != monday.Add(26*time.Hour).Format(time.RFC3339) {
+		t.Errorf("due_at = %v", due)
+	}
+	var real models.Appointment
+	f.db.First(&real, "id = ?", appt.ID)
+	if real.Status != models.AppointmentConfirmed {
+		t.Errorf("the real appointment is %s", real.Status)
+	}
+}
+
+// A contact deleted by the run is deleted in the copy only; a trigger that
+// would not enroll the contact is reported, and the run simulated anyway.
+func TestSimulationDeletesTheCopyAndWarnsOfATriggerThatWouldNotFire(t *testing.T) {
+	f := newFixture(t)
+	req := f.request(`{"name": "gone", "triggers": [{"id": "t", "type": "contact_tag_added",
+		"filters": {"field": "event.tag", "op": "is", "value": "trial"}}], "start": "d", "steps": [
+		{"id": "d", "type": "delete_contact", "config": {}}]}`)
+	req.Trigger = &simulation.Event{Type: "contact_tag_added", Data: map[string]any{"tag": "other"}}
+	res := f.run(req)
+	if res.Status != models.EnrollmentCompleted || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "would not enroll") {
+		t.Errorf("ended %s (%s), warnings %q", res.Status, res.Reason, res.Warnings)
+	}
+	var n int64
+	f.db.Model(&models.Contact{}).Where("id = ?", f.contact.ID).Count(&n)
+	if n != 1 {
+		t.Error("the real contact was deleted")
+	}
+	req.Trigger.Data = map[string]any{"tag": "trial"}
+	if res := f.run(req); len(res.Warnings) != 0 {
+		t.Errorf("a matching trigger warns: %q", res.Warnings)
+	}
+}

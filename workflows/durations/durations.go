@@ -56,8 +56,10 @@ func Span(d time.Duration) string {
 		return fmt.Sprintf("%dd %dh", days, hours)
 	case days > 0:
 		return fmt.Sprintf("%dd", days)
-	case hours > 0:
+	case hours > 0 && d%time.Hour >= time.Minute:
 		return fmt.Sprintf("%dh %dm", hours, int(d%time.Hour/time.Minute))
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
 	}
 	if d < time.Minute {
 		return fmt.Sprintf("%ds", int(d/time.Second))

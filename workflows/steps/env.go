@@ -67,8 +67,9 @@ type Call struct {
 	Now time.Time
 }
 
-// now is Call.Now, or the wall clock for a call made without one.
-func (c *Call) now() time.Time {
+// Time is the time now for the step: Call.Now, or the wall clock for a
+// call made without one.
+func (c *Call) Time() time.Time {
 	if c.Now.IsZero() {
 		return time.Now().UTC()
 	}

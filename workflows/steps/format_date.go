@@ -174,7 +174,7 @@ func compareDates(call *Call, in string, otherV textValue, loc *time.Location) (
 	if err != nil {
 		return Result{}, err
 	}
-	b, bDate := call.now().In(loc), false
+	b, bDate := call.Time().In(loc), false
 	if other != "" {
 		if b, bDate, err = parseTime(other, loc); err != nil {
 			return Result{}, fail("config.other: %v", err)
