@@ -126,7 +126,9 @@ func (o *overrides) joinDrip(_ context.Context, in workflows.JoinDripInput) erro
 // sandbox there are none (delete_contact deletes the copy).
 type noOtherEnrollments struct{}
 
-func (noOtherEnrollments) ExitContact(context.Context, string, string, string, ...string) error { return nil }
+func (noOtherEnrollments) ExitContact(context.Context, string, string, string, ...string) error {
+	return nil
+}
 
 // dryHTTPClient answers every webhook with 200 and an empty JSON object,
 // without a connection: a simulation calls no one.
