@@ -65,3 +65,9 @@ func (rt *runtime) StickyKey() string {
 func (rt *runtime) RecheckAtDeadline() bool {
 	return rt.r.flowVersion >= flowRecheckAtDeadline
 }
+
+// UntilJustNowIsNow is steps.JustNower: runs that started before
+// flow-control version 6 count any time before now as passed.
+func (rt *runtime) UntilJustNowIsNow() bool {
+	return rt.r.flowVersion >= flowUntilJustNow
+}

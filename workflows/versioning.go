@@ -46,7 +46,12 @@ func failRun(ctx workflow.Context, reason string) error {
 //     appointment wait reads its appointment again (gone or cancelled takes
 //     on_cancel, moved later waits on) and also wakes on
 //     appointment_deleted; a condition wait takes its condition once more
-//     before it times out.
+//     before it times out;
+//   - version 6 (2026-12-04): a wait until a time that came less than a
+//     minute ago waits no more and goes on as not passed (if_passed is for
+//     times that passed before the contact got there): a workflow task's
+//     clock trails the timer that woke it, so "until 09:00" right after a
+//     send held to 09:00 counted as passed and took if_passed.
 //
 // Runs that started before replay as they ran.
 const changeFlowControl = "flow-control"
@@ -58,11 +63,12 @@ const (
 	flowWaitKeepsItsEvent  = 3
 	flowEveryGoalMet       = 4
 	flowRecheckAtDeadline  = 5
+	flowUntilJustNow       = 6
 )
 
 // FlowControlLatest is the changeFlowControl version new runs start at;
 // recorded histories are named after it (internal/app/histories_test.go).
-const FlowControlLatest = flowRecheckAtDeadline
+const FlowControlLatest = flowUntilJustNow
 
 // flowControlVersion is read once per run, at its start (a var, so the
 // replay tests can prove the guard is needed).

@@ -625,3 +625,31 @@ func TestEventWaitHeldForItsResumeWindowKeepsItsEventAcrossContinueAsNew(t *test
 	mustEqual(t, "tags", f.tags(), "replied")
 	mustEqual(t, "w's event", f.row(e.ID, "w").Output["event_type"], any("customer_replied"))
 }
+
+// A send held by the time window to Monday 09:00, then a wait until 09:00
+// that day: the time has come, not passed (the renewal text goes out), and
+// its if_passed is not taken. Runs that started before flow-control
+// version 6 took it.
+func TestWaitUntilATimeJustReachedIsNotPassed(t *testing.T) {
+	for _, c := range []struct {
+		version workflow.Version // 0: the current one
+		log     string
+	}{{0, "sms:completed,u:completed,renew:completed"}, {5, "sms:completed,u:completed"}} {
+		t.Run(fmt.Sprint("version ", c.version), func(t *testing.T) {
+			if c.version != 0 {
+				defer workflows.WithFlowControlVersion(c.version)()
+			}
+			f := newFixture(t, contacts.Input{FirstName: ptr("Ren"), Phone: ptr("+14155550126"),
+				Custom: map[string]any{"renewal": "2026-12-07"}})
+			_, e := f.publish(`{"name": "renewal", "settings": {"timezone": "America/New_York",
+				"time_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}}, "triggers": [], "start": "sms", "steps": [
+				{"id": "sms", "type": "send_sms", "config": {"body": "Your renewal is coming"}, "next": "u"},
+				{"id": "u", "type": "wait", "config": {"mode": "until", "at": "{{contact.custom.renewal}} 09:00", "if_passed": "exit"}, "next": "renew"},
+				{"id": "renew", "type": "send_sms", "config": {"body": "Renew today"}}]}`)
+			saturday := time.Date(2026, 12, 5, 15, 0, 0, 0, time.UTC)
+			env := f.envAt(saturday)
+			f.run(env, e, nil)
+			mustEqual(t, "log", f.ran(e.ID), c.log)
+		})
+	}
+}

@@ -106,6 +106,9 @@ func (untilMode) run(ctx workflow.Context, rt Runtime, s *definition.Step, c *wa
 		}
 		return Outcome{Next: s.Next, Output: map[string]any{"until": at.UTC().Format(time.RFC3339), "passed": false}}, nil
 	}
+	if !at.IsZero() && now.Sub(at) < justNow && untilJustNowIsNow(rt) {
+		return Outcome{Next: s.Next, Output: map[string]any{"until": at.UTC().Format(time.RFC3339), "passed": false}}, nil
+	}
 	out := map[string]any{"passed": true}
 	if !at.IsZero() {
 		out["until"] = at.UTC().Format(time.RFC3339)
@@ -149,4 +152,21 @@ func WaitClock(t time.Time, loc *time.Location) string {
 		return t.Format("2006-01-02 15:04:05 MST")
 	}
 	return t.Format("2006-01-02 15:04 MST")
+}
+
+// justNow is how long ago a time may be and still be now to a wait until
+// it: the clock of the workflow task that runs the wait trails the timer or
+// the window that brought the contact here by milliseconds, and "until
+// 09:00" reached at 09:00:00.035 has not passed.
+const justNow = time.Minute
+
+// JustNower says whether a run counts a time less than justNow ago as now
+// (runs that started before it count it as passed).
+type JustNower interface {
+	UntilJustNowIsNow() bool
+}
+
+func untilJustNowIsNow(rt Runtime) bool {
+	j, ok := rt.(JustNower)
+	return ok && j.UntilJustNowIsNow()
 }
