@@ -95,7 +95,7 @@ func bindJSON(c echo.Context, dst any) error {
 	if err != nil {
 		return malformed(err)
 	}
-	if errs := validation.Shape(v, reflect.TypeOf(dst).Elem()); len(errs) > 0 {
+	if errs := append(validation.DuplicateKeys(raw), validation.Shape(v, reflect.TypeOf(dst).Elem())...); len(errs) > 0 {
 		return invalid(errs)
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {

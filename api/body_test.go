@@ -61,3 +61,18 @@ func TestNonJSONBodiesAreRefused(t *testing.T) {
 		t.Fatalf("%d contacts, want only the JSON one", n)
 	}
 }
+
+// A key given twice would lose one of its values without a word: it is
+// refused where it stands, and nothing is saved.
+func TestKeysGivenTwiceAreRefused(t *testing.T) {
+	v := newEnv(t)
+	p := v.do(http.MethodPost, "/v1/contacts", `{"first_name": "Ada", "first_name": "Bea", "custom": {"plan": "a", "plan": "b"}}`).
+		problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "first_name", "custom.plan")
+	p = v.do(http.MethodPost, "/v1/workflows", `{"name": "x", "name": "y", "triggers": [], "start": "a",
+		"steps": [{"id": "a", "type": "add_tag", "config": {"tags": ["t"], "tags": ["u"]}}]}`).problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "name", "steps[0].config.tags")
+	if n := count[models.Contact](t, v.db) + count[models.Workflow](t, v.db); n != 0 {
+		t.Errorf("%d rows saved", n)
+	}
+}

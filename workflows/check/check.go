@@ -42,6 +42,9 @@ func Parse(raw []byte) (*definition.Definition, validation.Errors) {
 	// step it leads to "unreachable") is dropped, see Problems.Refused and
 	// graph.
 	p := validation.NewProblems()
+	for _, e := range validation.DuplicateKeys(raw) {
+		p.Add(e.Path, "%s", e.Message)
+	}
 	doc, shapeErrs := validation.Prune(doc, reflect.TypeFor[definition.Definition]())
 	body := raw
 	if shapeErrs != nil {
