@@ -105,8 +105,21 @@ func (s *server) ingestEvent(c echo.Context) error {
 // Routing failures are logged, not returned: the event is stored unrouted,
 // the sweeper routes it again, and the enrollment service enrolls nobody twice.
 func (s *server) raise(ctx context.Context, ev *models.Event) (_ *models.Event, dup bool, _ error) {
-	if err := s.db.WithContext(ctx).Create(ev).Error; err != nil {
-		if errors.Is(err, gorm.ErrDuplicatedKey) {
+	return s.raiseWith(ctx, ev, nil)
+}
+
+// raiseWith is raise that also writes, in the event's transaction, what with
+// writes (nil: nothing), so a duplicate event writes none of it either.
+func (s *server) raiseWith(ctx context.Context, ev *models.Event, with func(tx *gorm.DB) error) (_ *models.Event, dup bool, _ error) {
+	var created error // the event's own insert: only its conflict is a duplicate event
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if created = tx.Create(ev).Error; created != nil || with == nil {
+			return created
+		}
+		return with(tx)
+	})
+	if err != nil {
+		if errors.Is(created, gorm.ErrDuplicatedKey) {
 			// The same event arrived twice at once; the other one won.
 			prev, err := s.findEvent(ctx, ev.AccountID, ev.ExternalID)
 			if err != nil || prev == nil {

@@ -9,10 +9,11 @@ import (
 	"github.com/crmflow/crmflow/models"
 )
 
-// MessageAnswer is a message sent or recorded.
+// MessageAnswer is a message sent or recorded, or an inbound text.
 type MessageAnswer struct {
 	ID           string    `json:"id"`
 	Channel      string    `json:"channel"`
+	Direction    string    `json:"direction"`
 	To           string    `json:"to"`
 	From         string    `json:"from"`
 	Subject      string    `json:"subject"`
@@ -29,7 +30,7 @@ type MessageAnswer struct {
 }
 
 func messageAnswer(m *models.Message) MessageAnswer {
-	return MessageAnswer{ID: m.ID, Channel: m.Channel, To: m.To, From: m.From, Subject: m.Subject, Body: m.Body,
+	return MessageAnswer{ID: m.ID, Channel: m.Channel, Direction: m.Direction, To: m.To, From: m.From, Subject: m.Subject, Body: m.Body,
 		Status: m.Status, Provider: m.Provider, ProviderID: m.ProviderID, Error: m.Error, ContactID: m.ContactID,
 		EnrollmentID: m.EnrollmentID, StepID: m.StepID, CreatedAt: utc(m.CreatedAt), UpdatedAt: utc(m.UpdatedAt)}
 }
@@ -37,18 +38,25 @@ func messageAnswer(m *models.Message) MessageAnswer {
 // messageChannels are the channels messages go out on.
 var messageChannels = []string{"sms", "email"}
 
+// messageDirections: sent by us, or received from a contact.
+var messageDirections = []string{models.MessageInbound, models.MessageOutbound}
+
 // listMessages lists messages, oldest first, filtered by ?contact_id=,
-// ?enrollment_id= and ?channel=.
+// ?enrollment_id=, ?channel= and ?direction=.
 func (s *server) listMessages(c echo.Context) error {
 	qr := readQuery(c)
 	p := qr.page()
 	channel := qr.oneOf("channel", messageChannels)
+	direction := qr.oneOf("direction", messageDirections)
 	if err := qr.err(); err != nil {
 		return err
 	}
 	q := s.db.WithContext(c.Request().Context()).Where("account_id = ?", account(c).ID)
 	if channel != "" {
 		q = q.Where("channel = ?", channel)
+	}
+	if direction != "" {
+		q = q.Where("direction = ?", direction)
 	}
 	for _, f := range []string{"contact_id", "enrollment_id"} {
 		if v := qr.text(f); v != "" {

@@ -43,5 +43,29 @@ func TestListMessages(t *testing.T) {
 	if len(l.Items) != 1 || l.Items[0].ID != m2.ID {
 		t.Fatalf("email messages = %+v", l.Items)
 	}
+	if l.Items[0].Direction != "outbound" {
+		t.Fatalf("a sent message's direction = %q", l.Items[0].Direction)
+	}
 	wantPaths(t, v.do(http.MethodGet, "/v1/messages?limit=0", nil).problem(http.StatusBadRequest), "limit")
+
+	// A text Ada sent us: only ?direction=inbound lists it, only outbound the others.
+	in := models.Message{ID: models.NewID(), AccountID: v.acct.ID, ContactID: a, Channel: "sms", Direction: models.MessageInbound,
+		From: "+14155550123", To: "+14155550100", Body: "Yes", Status: models.MessageReceived, Provider: "twilio", ProviderID: "SM1"}
+	if err := v.db.Create(&in).Error; err != nil {
+		t.Fatal(err)
+	}
+	v.do(http.MethodGet, "/v1/messages?contact_id="+a+"&direction=inbound", nil).expect(http.StatusOK).decode(&l)
+	if len(l.Items) != 1 || l.Items[0].ID != in.ID || l.Items[0].Direction != "inbound" {
+		t.Fatalf("inbound messages of a = %+v", l.Items)
+	}
+	v.do(http.MethodGet, "/v1/messages?direction=OUTBOUND", nil).expect(http.StatusOK).decode(&l)
+	if len(l.Items) != 2 || l.Items[0].ID != m1.ID || l.Items[1].ID != m2.ID {
+		t.Fatalf("outbound messages = %+v", l.Items)
+	}
+	v.do(http.MethodGet, "/v1/messages?contact_id="+a, nil).expect(http.StatusOK).decode(&l)
+	if len(l.Items) != 2 || l.Items[1].ID != in.ID {
+		t.Fatalf("the conversation with a = %+v", l.Items)
+	}
+	wantPaths(t, v.do(http.MethodGet, "/v1/messages?direction=sideways&channel=fax", nil).problem(http.StatusBadRequest),
+		"channel", "direction")
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/crmflow/crmflow/internal/contacts"
 	"github.com/crmflow/crmflow/internal/providerevents"
@@ -64,8 +66,9 @@ func requiredForm(form url.Values, names ...string) error {
 
 // twilioInboundSMS receives a text from a contact: it finds the contact by
 // phone (creating it when unknown), applies STOP/START to its SMS
-// do-not-disturb, and raises customer_replied, which enrolls, reaches the
-// contact's running enrollments and ends those with stop_on_response.
+// do-not-disturb, keeps the text as an inbound message and raises
+// customer_replied (one transaction), which enrolls, reaches the contact's
+// running enrollments and ends those with stop_on_response.
 // Twilio's retries carry the same MessageSid and change nothing.
 func (s *server) twilioInboundSMS(c echo.Context) error {
 	form, acct, err := s.twilioForm(c)
@@ -104,14 +107,35 @@ func (s *server) twilioInboundSMS(c echo.Context) error {
 	if media := mediaURLs(form); len(media) > 0 {
 		data["media_urls"] = media
 	}
-	ev, dup, err := s.raise(ctx, &models.Event{ID: models.NewID(), AccountID: acct.ID, ExternalID: sid,
-		Type: "customer_replied", ContactID: contactID, Data: data, OccurredAt: time.Now().UTC()})
+	ev := &models.Event{ID: models.NewID(), AccountID: acct.ID, ExternalID: sid,
+		Type: "customer_replied", ContactID: contactID, Data: data, OccurredAt: time.Now().UTC()}
+	msg := inboundMessage(ev, from, form.Get("To"), body)
+	ev, dup, err := s.raiseWith(ctx, ev, func(tx *gorm.DB) error {
+		// The key is a second guard beside the event's dedupe, which
+		// holds only while the event is kept (retention prunes events).
+		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idempotency_key"}}, DoNothing: true}).
+			Create(msg).Error
+		if err != nil {
+			return fmt.Errorf("storing inbound SMS %s: %w", sid, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "inbound SMS", slog.String("account_id", acct.ID), slog.String("event_id", ev.ID),
 		slog.String("contact_id", contactID), slog.Bool("duplicate", dup))
 	return c.Blob(http.StatusOK, echo.MIMETextXMLCharsetUTF8, []byte(emptyTwiML))
+}
+
+// inboundMessage is the text Twilio delivered, as a message of the
+// contact its reply event names; the MessageSid keys it, once per account.
+func inboundMessage(ev *models.Event, from, to, body string) *models.Message {
+	key := "twilio-inbound:" + ev.AccountID + ":" + ev.ExternalID
+	return &models.Message{ID: models.NewID(), AccountID: ev.AccountID, ContactID: ev.ContactID, IdempotencyKey: &key,
+		Channel: "sms", Direction: models.MessageInbound, From: from, To: to, Body: body,
+		Status: models.MessageReceived, Provider: "twilio", ProviderID: ev.ExternalID,
+		CreatedAt: ev.OccurredAt, UpdatedAt: ev.OccurredAt}
 }
 
 // mediaURLs lists an MMS's media (MediaUrl0, MediaUrl1... up to NumMedia).
@@ -143,7 +167,9 @@ func (s *server) twilioStatus(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var msg models.Message
-	err = s.db.WithContext(ctx).Where("account_id = ? AND provider_id = ?", acct.ID, form.Get("MessageSid")).Limit(1).Find(&msg).Error
+	// Only what we sent has a delivery status; an inbound text's sid is not ours to update.
+	err = s.db.WithContext(ctx).Where("account_id = ? AND provider_id = ? AND direction = ?",
+		acct.ID, form.Get("MessageSid"), models.MessageOutbound).Limit(1).Find(&msg).Error
 	if err != nil {
 		return fmt.Errorf("finding message %s: %w", form.Get("MessageSid"), err)
 	}

@@ -219,9 +219,20 @@ const (
 	MessageSkipped  = "skipped"
 )
 
-// Message is every message sent or recorded. Its IdempotencyKey (enrollment,
-// step, visit) makes it the send ledger: written before the provider is
-// called, checked on retry, so a retried activity never sends twice.
+// Message directions: what we sent, or what a contact sent us.
+const (
+	MessageOutbound = "outbound"
+	MessageInbound  = "inbound"
+)
+
+// MessageReceived is the status of an inbound message.
+const MessageReceived = "received"
+
+// Message is every message sent or recorded, and every inbound text (Direction
+// inbound). Its IdempotencyKey (enrollment, step, visit) makes it the send
+// ledger: written before the provider is called, checked on retry, so a
+// retried activity never sends twice; an inbound message's key is its
+// provider's id, so a provider's retry stores it once.
 type Message struct {
 	ID             string    `gorm:"primaryKey;size:36"`
 	AccountID      string    `gorm:"size:36;not null;index"`
@@ -230,6 +241,7 @@ type Message struct {
 	StepID         string    `gorm:"not null;default:'';index:idx_messages_enrollment_step,priority:2"`
 	IdempotencyKey *string   `gorm:"size:255;uniqueIndex"`
 	Channel        string    `gorm:"size:16;not null"`
+	Direction      string    `gorm:"size:8;not null;default:'outbound'"` // rows from before it are sends
 	To             string    `gorm:"column:to_addr;not null"`
 	From           string    `gorm:"column:from_addr;not null;default:''"`
 	Subject        string    `gorm:"not null;default:''"`

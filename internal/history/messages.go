@@ -22,6 +22,11 @@ import (
 //   - replied: messages a customer_replied event answers: the one its
 //     data.message_id names, else the contact's last message on the
 //     reply's channel sent before the reply.
+//
+// Only outbound messages count: inbound texts (the Twilio webhook) belong
+// to no enrollment, so the joins on enrollments leave them out (and the
+// per-step counts keep to their covering index), and a reply is never
+// credited to another reply.
 func messageStats(db *gorm.DB, f StatsFilter, st *Stats) error {
 	get := func(step string) *MessageStats {
 		if st.Messages[step] == nil {
@@ -91,8 +96,10 @@ func messageStats(db *gorm.DB, f StatsFilter, st *Stats) error {
 	err = db.Raw(`SELECT m.step_id AS step_id, COUNT(DISTINCT m.id) AS n
 		FROM events ev
 		JOIN messages m ON m.id = COALESCE(
-			(SELECT x.id FROM messages x WHERE x.id = `+msgID+` AND x.account_id = ev.account_id),
+			(SELECT x.id FROM messages x WHERE x.id = `+msgID+` AND x.account_id = ev.account_id
+				AND x.direction = 'outbound'),
 			(SELECT y.id FROM messages y WHERE y.contact_id = ev.contact_id AND y.channel = `+channel+`
+				AND y.direction = 'outbound'
 				AND y.created_at <= ev.occurred_at AND y.status NOT IN ('sending', 'failed', 'skipped')
 				ORDER BY y.created_at DESC, y.id DESC LIMIT 1))
 		JOIN enrollments e ON e.id = m.enrollment_id
