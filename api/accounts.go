@@ -42,3 +42,18 @@ func (s *server) createAccount(c echo.Context) error {
 	storeAnswer(c, redacted)
 	return c.JSON(http.StatusCreated, out)
 }
+
+// CurrentAccount is the account an API key belongs to: its id goes into
+// provider webhook URLs (/v1/webhooks/twilio/<account_id>/sms).
+type CurrentAccount struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Timezone  string    `json:"timezone"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// getAccount answers the caller's own account.
+func (s *server) getAccount(c echo.Context) error {
+	a := account(c)
+	return c.JSON(http.StatusOK, CurrentAccount{ID: a.ID, Name: a.Name, Timezone: a.Timezone, CreatedAt: utc(a.CreatedAt)})
+}

@@ -73,3 +73,18 @@ func TestCreateAccountIdempotentWithoutKeyAtRest(t *testing.T) {
 		t.Fatal("the API key is stored in plain text in idempotency_records")
 	}
 }
+
+// Each key reads its own account, whose id the provider webhook URLs need.
+func TestGetAccountAnswersTheCallersOwn(t *testing.T) {
+	v := newEnv(t)
+	got := v.do(http.MethodGet, "/v1/account", nil).expect(http.StatusOK).obj()
+	var acct models.Account
+	if err := v.db.First(&acct, "id = ?", got["id"]).Error; err != nil {
+		t.Fatalf("answer %v names no account: %v", got, err)
+	}
+	other := v.doAs(v.otherKey, http.MethodGet, "/v1/account", nil).expect(http.StatusOK).obj()
+	if other["id"] == got["id"] || got["timezone"] != acct.Timezone {
+		t.Errorf("accounts: %v and %v", got, other)
+	}
+	v.doAs("", http.MethodGet, "/v1/account", nil).problem(http.StatusUnauthorized)
+}

@@ -156,6 +156,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1(http.MethodPost, "/v1/workflows/:id/publish", s.publishWorkflow)
 	v1(http.MethodPost, "/v1/workflows/:id/draft", s.draftWorkflow)
 	s.versionRoutes(e)
+	s.v1(e, http.MethodGet, "/v1/account", s.getAccount)
 	s.simulationRoutes(e)
 
 	v1(http.MethodPost, "/v1/workflows/:id/enrollments", s.enroll)

@@ -58,6 +58,11 @@ func StartDev(ctx context.Context, opts DevOptions) (d *Dev, err error) {
 	if opts.SweepInterval == 0 {
 		opts.SweepInterval = 30 * time.Second
 	}
+	// Settings that cannot work stop us before the Temporal server starts
+	// (Open checks them again for server and worker).
+	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
 	// Bind the API first: a taken port should stop us before anything starts.
 	ln, err := Listen(opts.APIAddr, "--api-addr")
 	if err != nil {
