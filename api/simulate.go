@@ -57,7 +57,7 @@ type SimulationAnswer struct {
 	Stopped *string `json:"stopped"`
 	// Warnings say where the simulation differs from what the server would
 	// do, e.g. a trigger that would not enroll the contact.
-	Warnings []string `json:"warnings"`
+	Warnings []validation.FieldError `json:"warnings"`
 }
 
 // SimulatedMessage is a message the run would send, as rendered.
@@ -206,6 +206,9 @@ func readSimulateInput(in *simulateInput) (simulation.Request, error) {
 			e.After, last = d, d
 		}
 		e.Data = ev.Data
+		for _, f := range simulation.CheckEvent(e) {
+			p.Add(at+"."+f.Path, "%s", f.Message)
+		}
 		req.Events = append(req.Events, e)
 	}
 	if errs := p.Errors(); errs != nil {
@@ -219,7 +222,7 @@ func simulationAnswer(req simulation.Request, res *simulation.Result) Simulation
 		CurrentStep: res.CurrentStep, StartedAt: utc(res.StartedAt), EndedAt: utc(res.EndedAt),
 		Duration: durations.Span(res.EndedAt.Sub(res.StartedAt)), Runs: res.Runs,
 		Steps: make([]StepAnswer, len(res.Steps)), Messages: make([]SimulatedMessage, len(res.Messages)),
-		Events: make([]SimulatedDelivery, len(res.Delivered)), Warnings: append([]string{}, res.Warnings...)}
+		Events: make([]SimulatedDelivery, len(res.Delivered)), Warnings: make([]validation.FieldError, len(res.Warnings))}
 	if req.Version != 0 {
 		out.Version = &req.Version
 	}
@@ -233,6 +236,9 @@ func simulationAnswer(req simulation.Request, res *simulation.Result) Simulation
 	for i, m := range res.Messages {
 		out.Messages[i] = SimulatedMessage{StepID: m.StepID, Channel: m.Channel, To: m.To, From: m.From, Subject: m.Subject, Body: m.Body,
 			Status: m.Status, Error: m.Error}
+	}
+	for i, w := range res.Warnings {
+		out.Warnings[i] = validation.FieldError{Path: w.Path, Message: w.Message}
 	}
 	for i, d := range res.Delivered {
 		out.Events[i] = SimulatedDelivery{Type: d.Type, At: utc(d.At)}

@@ -77,3 +77,47 @@ func TestSimulateNamesEveryFault(t *testing.T) {
 	wantPaths(t, p, "contact_id")
 	v.do(http.MethodPost, "/v1/workflows/nope/simulate", map[string]any{"contact_id": "x"}).problem(http.StatusNotFound)
 }
+
+// Warnings name where the server would differ, at the request's path; an
+// event that changes the copy needs the data it changes it by.
+func TestSimulateWarnsWhereTheServerWouldDiffer(t *testing.T) {
+	v := newEnv(t)
+	contact := v.createContact(map[string]any{"first_name": "Ada", "phone": "+14155550100"})["id"]
+	def := map[string]any{"name": "Booked", "triggers": []any{map[string]any{"id": "t", "type": "appointment_booked"}}, "start": "w",
+		"steps": []any{
+			map[string]any{"id": "w", "type": "wait", "config": map[string]any{"mode": "appointment", "offset": "-1h"}, "next": "sms"},
+			map[string]any{"id": "sms", "type": "send_sms", "config": map[string]any{"body": "See you {{event.start_time}}"}},
+		}}
+	id := v.createWorkflowAs(v.key, def)["id"].(string)
+	warnings := func(body map[string]any) map[string]string {
+		t.Helper()
+		res := v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", body).expect(http.StatusOK).obj()
+		out := map[string]string{}
+		for _, w := range res["warnings"].([]any) {
+			out[str(w.(map[string]any)["path"])] = str(w.(map[string]any)["message"])
+		}
+		return out
+	}
+	if w := warnings(map[string]any{"contact_id": contact}); len(w) != 1 || w["trigger"] == "" {
+		t.Errorf("without a trigger: %v", w)
+	}
+	appt := v.do(http.MethodPost, "/v1/appointments", map[string]any{"contact_id": contact, "calendar_id": "cal",
+		"start_time": "2027-01-08T15:00:00Z", "end_time": "2027-01-08T15:30:00Z"}).expect(http.StatusCreated).obj()["id"]
+	w := warnings(map[string]any{"contact_id": contact, "start_at": "2027-01-04T09:00:00Z", "trigger": map[string]any{"type": "appointment_booked",
+		"data": map[string]any{"appointment_id": appt}},
+		"events": []any{map[string]any{"after": "1m", "type": "appointment_deleted", "data": map[string]any{"appointment_id": "nope"}}}})
+	if len(w) != 1 || w["events[0]"] == "" {
+		t.Errorf("an event naming no appointment of the contact: %v", w)
+	}
+	// Once enrolled for real (re-entry off), the server would not enroll the contact again.
+	v.db.Create(&models.Enrollment{ID: models.NewID(), AccountID: v.acct.ID, WorkflowID: id, ContactID: str(contact),
+		EntryKey: "1", EntryNo: 1, Version: 1, Status: models.EnrollmentCompleted})
+	if w := warnings(map[string]any{"contact_id": contact, "trigger": map[string]any{"type": "appointment_booked"}}); w["contact_id"] == "" {
+		t.Errorf("after a real entry: %v", w)
+	}
+	p := v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{"contact_id": contact, "events": []any{
+		map[string]any{"after": "1m", "type": "contact_tag_added"},
+		map[string]any{"after": "2m", "type": "appointment_rescheduled", "data": map[string]any{"appointment_id": "a", "start_time": "soon"}},
+	}}).problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "events[0].data.tag", "events[1].data.start_time")
+}

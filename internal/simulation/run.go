@@ -37,9 +37,17 @@ type run struct {
 
 	maxActivities int64
 
-	mu      sync.Mutex
-	stopped *snapshot // taken when the simulation stopped the run before it ended
-	why     string    // why it stopped it
+	mu       sync.Mutex
+	stopped  *snapshot // taken when the simulation stopped the run before it ended
+	why      string    // why it stopped it
+	warnings []Warning
+}
+
+// warn notes where the simulation differs from what the server would do.
+func (r *run) warn(path, message string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.warnings = append(r.warnings, Warning{Path: path, Message: message})
 }
 
 // snapshot is the enrollment as the horizon found it.
@@ -114,7 +122,7 @@ func (r *run) newEnv(acts *activities.Activities, start, end time.Time) *testsui
 		ev := r.req.Events[i]
 		env.RegisterDelayedCallback(func() {
 			now := env.Now().UTC()
-			if err := r.apply(context.Background(), ev); err != nil {
+			if err := r.apply(context.Background(), i, ev); err != nil {
 				r.log.Warn("simulation: applying an event", "type", ev.Type, "error", err)
 			}
 			env.SignalWorkflow(workflows.SignalEvent, workflows.Event{ID: fmt.Sprintf("simulated-%d", i+1), Type: ev.Type,
@@ -177,6 +185,9 @@ func (r *run) result(ctx context.Context, runs int, ended time.Time) (*Result, e
 	}
 	res := &Result{Status: s.enrollment.Status, Reason: s.enrollment.ExitReason, CurrentStep: s.enrollment.CurrentStep,
 		StartedAt: r.req.Start, EndedAt: ended, Steps: s.steps, Delivered: r.delivered, Runs: runs, Stopped: why}
+	r.mu.Lock()
+	res.Warnings = append(res.Warnings, r.warnings...)
+	r.mu.Unlock()
 	if res.Status == models.EnrollmentPending {
 		res.Status = models.EnrollmentActive
 	}

@@ -128,7 +128,15 @@ type Result struct {
 	Stopped string
 	// Warnings say where the simulation differs from what the server
 	// would do (a trigger that would not enroll the contact).
-	Warnings []string
+	Warnings []Warning
+}
+
+// Warning is a difference between the simulation and what the server
+// would do, at the path of the request it concerns ("trigger", "events[2]";
+// "" for the request as a whole).
+type Warning struct {
+	Path    string
+	Message string
 }
 
 // DeliveredEvent is a request event and when it reached the run.
@@ -171,6 +179,11 @@ func (s *Simulator) Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	entry, err := entryWarnings(ctx, s.opts.DB, req)
+	if err != nil {
+		return nil, err
+	}
+	warnings = append(warnings, entry...)
 	sim := &run{req: req, db: db, enrollment: e, log: s.opts.Log, maxActivities: s.opts.MaxActivities}
 	res, err := sim.execute(ctx)
 	if err != nil {

@@ -209,7 +209,7 @@ func TestSimulationDeletesTheCopyAndWarnsOfATriggerThatWouldNotFire(t *testing.T
 		{"id": "d", "type": "delete_contact", "config": {}}]}`)
 	req.Trigger = &simulation.Event{Type: "contact_tag_added", Data: map[string]any{"tag": "other"}}
 	res := f.run(req)
-	if res.Status != models.EnrollmentCompleted || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "would not enroll") {
+	if res.Status != models.EnrollmentCompleted || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, "would not enroll") || res.Warnings[0].Path != "trigger" {
 		t.Errorf("ended %s (%s), warnings %q", res.Status, res.Reason, res.Warnings)
 	}
 	var n int64
