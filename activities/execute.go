@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -71,6 +72,14 @@ func (a *Activities) executeStep(ctx context.Context, in workflows.StepInput) (w
 	}
 	status := models.StepCompleted
 	out := res.Output
+	if in.HeldByWindow {
+		if out == nil {
+			out = map[string]any{}
+		}
+		out["held_by_window"] = true
+		out["resumed_at"] = in.StartedAt.UTC().Format(time.RFC3339)
+		res.Output = out
+	}
 	if res.Skipped {
 		status = models.StepSkipped
 		if out == nil {

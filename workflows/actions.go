@@ -18,15 +18,15 @@ import (
 // database. The activity writes the step's execution-log row itself, so a
 // step costs one activity, no more.
 func (r *run) action(ctx workflow.Context, s *definition.Step, k steps.Action) (string, *ending, error) {
-	if err := r.holdForTimeWindow(ctx, s, k); err != nil {
+	held, err := r.holdForTimeWindow(ctx, s, k)
+	if err != nil {
 		return "", nil, err
 	}
 	in := StepInput{
 		Run: r.ref(), Step: *s, Visit: r.cursor.Visits[s.ID], Settings: r.def.Settings,
-		Event: r.in.Event, Outputs: r.cursor.Outputs, StartedAt: r.now(ctx),
+		Event: r.in.Event, Outputs: r.cursor.Outputs, StartedAt: r.now(ctx), HeldByWindow: held,
 	}
 	var res StepResult
-	var err error
 	if k.Remote() {
 		err = workflow.ExecuteActivity(remoteCtx(ctx, s), ActivityExecuteStep, in).Get(ctx, &res)
 	} else {
@@ -50,26 +50,26 @@ func (r *run) action(ctx workflow.Context, s *definition.Step, k steps.Action) (
 
 // holdForTimeWindow keeps a step that messages the contact until the
 // workflow's time window (settings.time_window) opens, in the workflow's
-// timezone for this contact. The step is logged as waiting meanwhile.
-func (r *run) holdForTimeWindow(ctx workflow.Context, s *definition.Step, k steps.Kind) error {
+// timezone for this contact (held). The step is logged as waiting meanwhile.
+func (r *run) holdForTimeWindow(ctx workflow.Context, s *definition.Step, k steps.Kind) (held bool, err error) {
 	w := r.def.Settings.TimeWindow
 	c, communicates := k.(steps.Communicator)
 	if w == nil || !communicates || !c.Communicates() || r.flowVersion < flowTimeWindows {
-		return nil
+		return false, nil
 	}
 	rt := &runtime{r: r}
 	res, err := rt.Resolve(ctx, s, steps.ResolveRequest{Zone: true})
 	if err != nil {
-		return err
+		return false, err
 	}
 	now := workflow.Now(ctx)
 	loc := calendar.Zone(res.Zone, "", "")
 	opens := calendar.NextOpening(*w, loc, now)
 	if !opens.After(now) {
-		return nil
+		return false, nil
 	}
 	_, err = rt.Wait(ctx, s, steps.WaitSpec{Until: opens, Reason: "the time window (opens " + steps.WaitClock(opens, loc) + ")"})
-	return err
+	return err == nil, err
 }
 
 // actionFailed applies the step's on_failure once its last attempt failed.

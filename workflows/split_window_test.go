@@ -50,6 +50,11 @@ func TestTimeWindowHoldsTextsUntilItOpensAcrossDST(t *testing.T) {
 	}
 	sms := f.row(e.ID, "sms")
 	mustEqual(t, "sms status", sms.Status, models.StepCompleted)
+	mustEqual(t, "held by the window", sms.Output["held_by_window"], any(true))
+	mustEqual(t, "resumed_at", sms.Output["resumed_at"], any("2026-03-09T13:00:00Z"))
+	if f.row(e.ID, "t").Output["held_by_window"] != nil {
+		t.Error("add_tag, which the window does not hold, says it was held")
+	}
 	if len(f.messages()) != 1 {
 		t.Errorf("messages = %d, want 1", len(f.messages()))
 	}

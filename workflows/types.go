@@ -129,6 +129,9 @@ type StepInput struct {
 	Event     *Event                    `json:",omitempty"`
 	Outputs   map[string]map[string]any `json:",omitempty"`
 	StartedAt time.Time
+	// HeldByWindow: settings.time_window held the step until StartedAt;
+	// its log says so (held_by_window, resumed_at).
+	HeldByWindow bool `json:",omitempty"`
 }
 
 // StepResult is what an action step did.
