@@ -104,3 +104,36 @@ func bindJSON(c echo.Context, dst any) error {
 	}
 	return nil
 }
+
+// bindPruned is bindJSON for handlers that go on checking after the shape
+// faults: the values refused for their shape (unknown fields, wrong types,
+// keys given twice) are left out of dst, and p holds their faults with
+// those paths marked refused, so the handler's own checks neither repeat
+// them nor call them missing, and every fault is named in one answer.
+func bindPruned(c echo.Context, dst any, p *validation.Problems) error {
+	raw, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	v, err := validation.Decode(raw)
+	if err != nil {
+		return malformed(err)
+	}
+	pruned, shapeErrs := validation.Prune(v, reflect.TypeOf(dst).Elem())
+	for _, e := range append(validation.DuplicateKeys(raw), shapeErrs...) {
+		p.Add(e.Path, "%s", e.Message)
+		if meant, ok := validation.Meant(e); ok { // "Contact_id" for contact_id: contact_id is refused, not missing
+			p.At(validation.ParentPath(e.Path)).Refused(meant)
+		} else {
+			p.Refused(e.Path)
+		}
+	}
+	b, err := json.Marshal(pruned)
+	if err != nil {
+		return fmt.Errorf("re-encoding a pruned body: %w", err)
+	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		return invalidAt("", "%v", err) // Prune leaves only what Unmarshal takes; a safety net
+	}
+	return nil
+}

@@ -91,7 +91,8 @@ func (s *server) simulate(c echo.Context) error {
 		return typed(http.StatusServiceUnavailable, typeUnavailable, "Simulation unavailable", "this server runs no simulator")
 	}
 	var in simulateInput
-	if err := bindJSON(c, &in); err != nil {
+	p := validation.NewProblems()
+	if err := bindPruned(c, &in, p); err != nil {
 		return err
 	}
 	ctx, acct := c.Request().Context(), account(c).ID
@@ -101,7 +102,7 @@ func (s *server) simulate(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	req, err := readSimulateInput(&in)
+	req, err := readSimulateInput(&in, p)
 	if err != nil {
 		return err
 	}
@@ -138,9 +139,9 @@ func (s *server) simulate(c echo.Context) error {
 	return c.JSON(http.StatusOK, simulationAnswer(req, res))
 }
 
-// readSimulateInput checks the body, naming every fault.
-func readSimulateInput(in *simulateInput) (simulation.Request, error) {
-	p := validation.NewProblems()
+// readSimulateInput checks the body, naming every fault with those p holds
+// already (its shape faults, see bindPruned).
+func readSimulateInput(in *simulateInput, p *validation.Problems) (simulation.Request, error) {
 	var req simulation.Request
 	if blank(in.ContactID) {
 		p.Add("contact_id", "is required")

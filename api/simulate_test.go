@@ -68,6 +68,12 @@ func TestSimulateNamesEveryFault(t *testing.T) {
 		"events": []any{map[string]any{"after": "2d", "type": "a"}, map[string]any{"after": "1d"}},
 	}).problem(http.StatusUnprocessableEntity)
 	wantPaths(t, p, "contact_id", "version", "start_at", "horizon", "trigger.type", "events[1].type", "events[1].after")
+	// Shape faults (an unknown field, a wrong type, a key given twice) come
+	// with the others in one answer, not first and alone.
+	p = v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", `{"contact_id": 5, "extra": 1, "horizon": "abc", "horizon": "10y",
+		"events": [{"after": "soon", "type": "a"}, {"after": 5, "type": "b"}, {"after": "1d", "Type": "c"}]}`).
+		problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "contact_id", "extra", "horizon", "events[0].after", "events[1].after", "events[2].Type")
 	p = v.do(http.MethodPost, "/v1/workflows/"+id+"/simulate", map[string]any{"contact_id": "nobody", "version": 3}).
 		problem(http.StatusUnprocessableEntity)
 	wantPaths(t, p, "version")

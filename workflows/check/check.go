@@ -52,7 +52,7 @@ func Parse(raw []byte) (*definition.Definition, validation.Errors) {
 			p.Add(e.Path, "%s", e.Message)
 		}
 		for _, e := range shapeErrs {
-			parent := parentPath(e.Path)
+			parent := validation.ParentPath(e.Path)
 			switch meant, ok := validation.Meant(e); {
 			case ok: // "Next" for next: next is refused, not missing
 				p.At(parent).Refused(meant)
@@ -89,15 +89,6 @@ func trailingData(raw []byte) bool {
 	}
 	_, err := dec.Token()
 	return !errors.Is(err, io.EOF)
-}
-
-// parentPath is the path of the value that holds the one at path:
-// "steps[1]" for "steps[1].next", "steps" for "steps[1]", "" for "name".
-func parentPath(path string) string {
-	if i := strings.LastIndexAny(path, ".["); i > 0 {
-		return path[:i]
-	}
-	return ""
 }
 
 func decodeError(err error) validation.FieldError {

@@ -139,3 +139,12 @@ func join(prefix, path string) string {
 		return prefix + "." + path
 	}
 }
+
+// ParentPath is the path of the value that holds the one at path
+// ("steps[2].config" for "steps[2].config.body", "" at the top).
+func ParentPath(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i > 0 {
+		return path[:i]
+	}
+	return ""
+}
