@@ -82,18 +82,25 @@ func malformed(err error) *Problem {
 	return typed(http.StatusBadRequest, typeMalformed, "Malformed JSON", msg, validation.FieldError{Path: "", Message: msg})
 }
 
+// decodeBody reads a JSON object body, as written and decoded for Shape.
+func decodeBody(c echo.Context) (raw []byte, v any, err error) {
+	if raw, err = readJSON(c); err != nil {
+		return nil, nil, err
+	}
+	if v, err = validation.Decode(raw); err != nil {
+		return nil, nil, malformed(err)
+	}
+	return raw, v, nil
+}
+
 // bindJSON decodes a JSON object body into dst strictly: unknown fields (also
 // nested ones, and ones differing only in case) and values of the wrong type
 // are 422 faults named by their path, all of them at once. null is accepted
 // anywhere: it means "not given".
 func bindJSON(c echo.Context, dst any) error {
-	raw, err := readJSON(c)
+	raw, v, err := decodeBody(c)
 	if err != nil {
 		return err
-	}
-	v, err := validation.Decode(raw)
-	if err != nil {
-		return malformed(err)
 	}
 	if errs := append(validation.DuplicateKeys(raw), validation.Shape(v, reflect.TypeOf(dst).Elem())...); len(errs) > 0 {
 		return invalid(errs)
@@ -111,13 +118,9 @@ func bindJSON(c echo.Context, dst any) error {
 // those paths marked refused, so the handler's own checks neither repeat
 // them nor call them missing, and every fault is named in one answer.
 func bindPruned(c echo.Context, dst any, p *validation.Problems) error {
-	raw, err := readJSON(c)
+	raw, v, err := decodeBody(c)
 	if err != nil {
 		return err
-	}
-	v, err := validation.Decode(raw)
-	if err != nil {
-		return malformed(err)
 	}
 	pruned, shapeErrs := validation.Prune(v, reflect.TypeOf(dst).Elem())
 	for _, e := range append(validation.DuplicateKeys(raw), shapeErrs...) {
