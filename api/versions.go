@@ -51,8 +51,8 @@ func (s *server) listVersions(c echo.Context) error {
 // was published, whatever was saved or published since.
 func (s *server) getVersion(c echo.Context) error {
 	n, err := strconv.Atoi(param(c, "version"))
-	if err != nil {
-		msg := "must be a version number (an integer such as 1)"
+	if err != nil || n < 1 {
+		msg := "must be a version number (an integer, 1 or more)"
 		return problem(http.StatusBadRequest, "version: "+msg, validation.FieldError{Path: "version", Message: msg})
 	}
 	id := param(c, "id")

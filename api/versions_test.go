@@ -100,11 +100,11 @@ func TestWorkflowVersionFaults(t *testing.T) {
 	v := newEnv(t)
 	id := v.publishedWorkflowAs(v.key, "Nurture")
 	base := "/v1/workflows/" + id + "/versions"
-	for _, n := range []string{"2", "0", "-1"} {
+	for _, n := range []string{"2"} {
 		p := v.do(http.MethodGet, base+"/"+n, nil).problem(http.StatusNotFound)
 		wantPaths(t, p, "version")
 	}
-	for _, n := range []string{"one", "1.5", "99999999999999999999999"} {
+	for _, n := range []string{"one", "1.5", "0", "-1", "99999999999999999999999"} {
 		wantPaths(t, v.do(http.MethodGet, base+"/"+n, nil).problem(http.StatusBadRequest), "version")
 	}
 	// A cursor of another list, or of another workflow's versions.
