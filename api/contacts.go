@@ -55,8 +55,15 @@ func contactAnswer(c *models.Contact) ContactAnswer {
 
 func (s *server) createContact(c echo.Context) error {
 	var in contacts.Input
-	if err := bindJSON(c, &in); err != nil {
+	p := validation.NewProblems()
+	if err := bindPruned(c, &in, p); err != nil {
 		return err
+	}
+	if p.Errors() != nil { // with the faults of the rest, in one answer
+		for _, e := range s.contacts.Check(in) {
+			p.Add(e.Path, "%s", e.Message)
+		}
+		return invalid(p.Errors())
 	}
 	ct, err := s.contacts.Create(c.Request().Context(), account(c).ID, in)
 	if err != nil {

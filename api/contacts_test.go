@@ -183,3 +183,15 @@ func TestContactFilters(t *testing.T) {
 	}
 	wantPaths(t, v.do(http.MethodGet, "/v1/contacts?phone=12", nil).problem(http.StatusBadRequest), "phone")
 }
+
+// Shape faults (an unknown field, a wrong type) come with the faults of
+// the rest of the body in one answer; nothing is saved.
+func TestCreateContactNamesShapeAndValueFaultsTogether(t *testing.T) {
+	v := newEnv(t)
+	p := v.do(http.MethodPost, "/v1/contacts", `{"first_name": 5, "nickname": "Ada", "email": "not-an-email", "phone": "12"}`).
+		problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "first_name", "nickname", "email", "phone")
+	if n := count[models.Contact](t, v.db); n != 0 {
+		t.Errorf("%d contacts saved", n)
+	}
+}

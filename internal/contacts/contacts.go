@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/crmflow/crmflow/models"
+	"github.com/crmflow/crmflow/workflows/validation"
 )
 
 // ErrNotFound is returned for a contact that does not exist in the account.
@@ -56,6 +57,12 @@ func get(tx *gorm.DB, accountID, id string) (*models.Contact, error) {
 // contact_tag_added for each tag it starts with).
 func (s *Service) Create(ctx context.Context, accountID string, in Input) (*models.Contact, error) {
 	return s.CreateWithID(ctx, accountID, models.NewID(), in)
+}
+
+// Check names the faults Create would find in in, without saving
+// anything (the API adds them to the body's shape faults).
+func (s *Service) Check(in Input) validation.Errors {
+	return in.apply(&models.Contact{Custom: map[string]any{}}, s.region())
 }
 
 // CreateWithID is Create with the new contact's id chosen by the caller: a
