@@ -85,8 +85,19 @@ func (s *server) getContact(c echo.Context) error {
 // and tags, when given, become exactly the list given.
 func (s *server) updateContact(c echo.Context) error {
 	var in contacts.Input
-	if err := bindJSON(c, &in); err != nil {
+	p := validation.NewProblems()
+	if err := bindPruned(c, &in, p); err != nil {
 		return err
+	}
+	if p.Errors() != nil { // with the faults of the rest, in one answer
+		errs, err := s.contacts.CheckUpdate(c.Request().Context(), account(c).ID, param(c, "id"), in)
+		if err != nil {
+			return err
+		}
+		for _, e := range errs {
+			p.Add(e.Path, "%s", e.Message)
+		}
+		return invalid(p.Errors())
 	}
 	ct, err := s.contacts.Update(c.Request().Context(), account(c).ID, param(c, "id"), in)
 	if err != nil {

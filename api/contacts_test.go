@@ -194,4 +194,12 @@ func TestCreateContactNamesShapeAndValueFaultsTogether(t *testing.T) {
 	if n := count[models.Contact](t, v.db); n != 0 {
 		t.Errorf("%d contacts saved", n)
 	}
+	ada := v.createContact(map[string]any{"first_name": "Ada"})
+	p = v.do(http.MethodPatch, "/v1/contacts/"+str(ada["id"]), `{"last_name": ["x"], "email": "nope", "Phone": "1"}`).
+		problem(http.StatusUnprocessableEntity)
+	wantPaths(t, p, "last_name", "email", "Phone")
+	if got := v.do(http.MethodGet, "/v1/contacts/"+str(ada["id"]), nil).expect(http.StatusOK).obj(); got["email"] != "" || got["first_name"] != "Ada" {
+		t.Errorf("the refused patch changed the contact: %v", got)
+	}
+	v.do(http.MethodPatch, "/v1/contacts/nobody", `{"nickname": 1}`).problem(http.StatusNotFound)
 }

@@ -65,6 +65,16 @@ func (s *Service) Check(in Input) validation.Errors {
 	return in.apply(&models.Contact{Custom: map[string]any{}}, s.region())
 }
 
+// CheckUpdate names the faults Update would find in in for the contact,
+// without saving anything; an unknown contact is its not-found error.
+func (s *Service) CheckUpdate(ctx context.Context, accountID, id string, in Input) (validation.Errors, error) {
+	c, err := get(s.DB.WithContext(ctx), accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	return in.apply(c, s.region()), nil
+}
+
 // CreateWithID is Create with the new contact's id chosen by the caller: a
 // workflow step derives it from its idempotency key, so that a retry finds
 // the contact it made (the insert fails with gorm.ErrDuplicatedKey) instead
