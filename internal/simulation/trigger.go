@@ -10,9 +10,9 @@ import (
 
 	"github.com/crmflow/crmflow/models"
 	"github.com/crmflow/crmflow/workflows/calendar"
+	"github.com/crmflow/crmflow/workflows/check"
 	"github.com/crmflow/crmflow/workflows/condition"
 	"github.com/crmflow/crmflow/workflows/definition"
-	"github.com/crmflow/crmflow/workflows/template"
 	"github.com/crmflow/crmflow/workflows/triggers"
 )
 
@@ -64,15 +64,9 @@ func triggerWarnings(ctx context.Context, db *gorm.DB, req Request) ([]Warning, 
 // readsEvent: some step reads the triggering event, in a template or as an
 // appointment wait on the triggering appointment.
 func readsEvent(def *definition.Definition) bool {
-	for _, s := range def.Steps {
-		var strs []string
-		collectStrings(s.Config, &strs)
-		for _, v := range strs {
-			if len(template.Reads(v, "event")) > 0 {
-				return true
-			}
-		}
-		if s.Type == "wait" && appointmentOfTrigger(s.Config) {
+	for i := range def.Steps {
+		s := &def.Steps[i]
+		if check.TemplatesRead(s, "event") || (s.Type == "wait" && appointmentOfTrigger(s.Config)) {
 			return true
 		}
 	}
@@ -106,30 +100,6 @@ func entryWarnings(ctx context.Context, db *gorm.DB, req Request) ([]Warning, er
 		}
 	}
 	return nil, nil
-}
-
-// collectStrings gathers the string values of a step's config.
-func collectStrings(raw json.RawMessage, out *[]string) {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			*out = append(*out, x)
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		}
-	}
-	walk(v)
 }
 
 // appointmentOfTrigger: a wait on the triggering appointment (mode

@@ -70,23 +70,41 @@ func collectStepReads(def *definition.Definition) []stepRead {
 			continue
 		}
 		at := fmt.Sprintf("steps[%d]", i)
-		conds := steps.Conditions(s)
-		skip := steps.UntemplatedPaths(s) // not templates; nor are condition trees
-		for _, c := range conds {
+		for _, c := range steps.Conditions(s) {
 			treeReads(&reads, validation.JoinPath(at, c.Path), c.Tree, i, c.Anywhere)
-			skip = append(skip, c.Path)
 		}
-		var config any
-		if len(s.Config) == 0 || json.Unmarshal(s.Config, &config) != nil {
-			continue
-		}
-		walkConfigStrings("config", config, skip, func(path, text string) {
-			for _, id := range template.Reads(text, "steps") {
-				reads = append(reads, stepRead{path: validation.JoinPath(at, path), id: id, reader: i})
-			}
+		templateReads(s, "steps", func(path, id string) {
+			reads = append(reads, stepRead{path: validation.JoinPath(at, path), id: id, reader: i})
 		})
 	}
 	return reads
+}
+
+// TemplatesRead says whether a template in the step's config reads
+// root.<name> ("event": {{event.plan}}); condition trees and fields that
+// are no templates (custom_code's code) are not read as templates.
+func TemplatesRead(s *definition.Step, root string) bool {
+	found := false
+	templateReads(s, root, func(string, string) { found = true })
+	return found
+}
+
+// templateReads calls fn with the config path and the name of each read of
+// root.<name> in the templates of the step's config.
+func templateReads(s *definition.Step, root string, fn func(path, name string)) {
+	skip := steps.UntemplatedPaths(s) // not templates; nor are condition trees
+	for _, c := range steps.Conditions(s) {
+		skip = append(skip, c.Path)
+	}
+	var config any
+	if len(s.Config) == 0 || json.Unmarshal(s.Config, &config) != nil {
+		return
+	}
+	walkConfigStrings("config", config, skip, func(path, text string) {
+		for _, name := range template.Reads(text, root) {
+			fn(path, name)
+		}
+	})
 }
 
 // treeReads adds the leaves of a condition tree whose field is steps.<id>...
